@@ -1,0 +1,169 @@
+"""The backward engine: one loop over the graph, newest node first.
+
+Reverse-mode autodiff in three steps:
+
+1. Collect every node reachable from the output (iteratively: a 10,000-op chain
+   must not hit Python's recursion limit).
+2. Visit them from the newest to the oldest.  A node is always created after
+   the nodes of its inputs, so by the time a node is visited every op that used
+   its output has already sent its share of the gradient: the gradient is
+   complete.  (This is a topological order without a separate sort.)
+3. At each node: call its backward with ∂L/∂output, check the result's shapes,
+   sum a broadcast gradient back to its input's shape, and *add* each input's
+   share into what that input has received so far (a value used twice gets
+   the sum of both uses).  Leaves accumulate into ``.grad``.
+"""
+import numpy as np
+
+from . import grad_mode
+from .function import Function
+from .tensor import Tensor
+
+# Callbacks (node, grad_output, input_grads, summed) run after each step: the trace uses them.
+_step_hooks = []
+
+
+def sum_to_shape(g, shape):
+    """The adjoint of broadcasting: sum ``g`` over the axes broadcasting added or stretched.
+
+    If x of shape (3, 1) was broadcast to (2, 3, 4), every x[i, 0] was used
+    2·4 times, so its gradient is the sum of those 8 entries of g.  Works on
+    arrays and on Tensors (``sum(axis, keepdims)`` and ``reshape``).
+    """
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _expandable(shape, to_shape):
+    """True when broadcasting ``shape`` can produce ``to_shape``."""
+    return len(shape) <= len(to_shape) and all(
+        n == 1 or n == m for n, m in zip(reversed(shape), reversed(to_shape)))
+
+
+def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None):
+    """Run reverse-mode autodiff from ``roots`` (Tensors) seeded with ``root_grads``.
+
+    With ``inputs=None`` gradients accumulate into the ``.grad`` of every leaf
+    that requires grad.  With a list of ``inputs`` nothing is accumulated; the
+    gradient for each input is returned instead (what ``autograd.grad`` needs),
+    ``None`` for an input the outputs do not depend on.
+    """
+    grads = {}        # node -> gradient of its output received so far
+    captured = {}     # id(tensor) -> gradient, for the requested inputs
+    wanted = {}       # node or id(leaf) -> tensor, for the requested inputs
+    if inputs is not None:
+        for t in inputs:
+            wanted[t.grad_fn if t.grad_fn is not None else id(t)] = t
+
+    def deliver(target, g):
+        """Add ``g`` to what ``target`` (a node or a leaf tensor) has received."""
+        if isinstance(target, Function):
+            grads[target] = g if target not in grads else grads[target] + g
+        elif inputs is not None:
+            if id(target) in wanted:
+                key = id(target)
+                captured[key] = g if key not in captured else captured[key] + g
+        else:
+            _accumulate(target, g, create_graph)
+
+    for root, g in zip(roots, root_grads):
+        deliver(root.grad_fn or root, g)
+
+    # 1. every node reachable from the roots, without recursion
+    nodes, stack = set(), [r.grad_fn for r in roots if r.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node not in nodes:
+            nodes.add(node)
+            stack.extend(n for n in node._next if isinstance(n, Function) and n not in nodes)
+
+    # 2. newest first: a node's gradient is complete when it is visited
+    with grad_mode.set_grad_enabled(create_graph):
+        for node in sorted(nodes, key=lambda n: n._seq, reverse=True):
+            g = grads.pop(node, None)
+            if g is None:
+                continue  # nothing flowed here (every consumer returned None)
+            if node in wanted:
+                captured[id(wanted[node])] = g
+            if getattr(node, "_retained", None) is not None:
+                _retain(node, g)
+            # 3. the local step of the chain rule
+            input_grads, summed = _call_backward(node, g)
+            for hook in _step_hooks:
+                hook(node, g, input_grads, summed)
+            for target, gi in zip(node._next, input_grads):
+                if target is not None and gi is not None:
+                    deliver(target, gi)
+            if not retain_graph:
+                node._free()
+    if inputs is not None:
+        return [captured.get(id(t)) for t in inputs]
+    return None
+
+
+def _call_backward(node, g):
+    """Call ``node.backward`` and make its answer one gradient per input, of the input's shape and dtype."""
+    out = node.backward(node, g)
+    if not isinstance(out, tuple):
+        out = (out,)
+    n_args = len(node._next)
+    if len(out) < n_args or any(x is not None for x in out[n_args:]):
+        raise RuntimeError(
+            f"{node.name()}: backward returned {len(out)} gradient(s) but forward took "
+            f"{n_args} positional argument(s); return one per argument (None where none is needed)")
+    result, summed = [], []
+    for i, (gi, meta) in enumerate(zip(out, node._inputs_meta)):
+        if meta is None or gi is None:
+            result.append(None)
+            continue
+        if not isinstance(gi, (np.ndarray, Tensor)):
+            gi = np.asarray(gi)  # a NumPy scalar from arithmetic on 0-d arrays
+        shape, dtype = meta
+        if gi.shape != shape:
+            if not _expandable(shape, gi.shape):
+                raise RuntimeError(
+                    f"{node.name()}: backward returned a gradient of shape {tuple(gi.shape)} for "
+                    f"input {i}, which has shape {tuple(shape)}; the gradient must have the "
+                    "input's shape (or a shape the input broadcasts to)")
+            summed.append((i, tuple(gi.shape), tuple(shape)))
+            gi = sum_to_shape(gi, shape)
+        if gi.dtype != dtype:
+            gi = gi.to(dtype) if isinstance(gi, Tensor) else gi.astype(dtype)
+        if grad_mode._anomaly_enabled:
+            _check_finite(node, i, gi)
+        result.append(gi)
+    return result, summed
+
+
+def _accumulate(leaf, g, create_graph):
+    """leaf.grad += g (the first gradient is copied: it may be shared with other tensors)."""
+    if create_graph:
+        g = g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
+        leaf.grad = g if leaf._grad is None else leaf._grad + g
+    elif leaf._grad is None:
+        leaf._grad = Tensor._make(np.array(g._data if isinstance(g, Tensor) else g,
+                                           dtype=leaf._data.dtype))
+    elif leaf._grad._requires_grad:  # a grad from create_graph=True: keep it out of place
+        leaf._grad = leaf._grad.detach() + g
+    else:
+        leaf._grad._data += g._data if isinstance(g, Tensor) else g
+        leaf._grad._vc[0] += 1
+
+
+def _retain(node, g):
+    t = node._retained()
+    if t is not None:
+        _accumulate(t, g, isinstance(g, Tensor))
+
+
+def _check_finite(node, i, g):
+    data = g._data if isinstance(g, Tensor) else g
+    if not np.all(np.isfinite(data)):
+        where = getattr(node, "_created_at", "")
+        raise RuntimeError(
+            f"{node.name()}: backward returned NaN or inf in the gradient of input {i} "
+            f"(shape {tuple(data.shape)}). The op was created at:\n{where}")

@@ -1,0 +1,94 @@
+"""Whether operations are being recorded for backward: ``no_grad`` and friends.
+
+One process-wide switch.  When it is off, ``Function.apply`` computes the
+forward value and records nothing, so no graph (and no memory for one) exists.
+"""
+import functools
+
+_enabled = True
+
+
+def is_grad_enabled():
+    """True when new operations are recorded for backward."""
+    return _enabled
+
+
+class set_grad_enabled:
+    """Switch recording on or off; as a call, a ``with`` block or a decorator.
+
+    ``set_grad_enabled(False)`` switches it off at once (like PyTorch); used with
+    ``with`` it puts the previous mode back at the end of the block.
+    """
+
+    def __init__(self, mode):
+        global _enabled
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        self.prev, _enabled = _enabled, mode
+        self.mode = mode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        global _enabled
+        _enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(self.mode):
+                return fn(*args, **kwargs)
+        global _enabled
+        _enabled = self.prev  # used as a decorator: creating it changed nothing
+        return wrapper
+
+
+class _GradModeContext:
+    """Base of no_grad / enable_grad: a context manager that is also a decorator."""
+    mode = None
+
+    def __enter__(self):
+        global _enabled
+        self.prev, _enabled = _enabled, self.mode
+        return self
+
+    def __exit__(self, *exc):
+        global _enabled
+        _enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Record nothing inside the block: for parameter updates and evaluation.
+
+    Example::
+
+        with no_grad():
+            w -= lr * w.grad
+    """
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Record again inside a ``no_grad`` block."""
+    mode = True
+
+
+# ---- anomaly mode: remember where each node was created, check every backward result ----
+_anomaly_enabled = False
+
+
+def _creation_trace():
+    """The user's lines that created a node (the library's own frames left out)."""
+    import traceback
+    frames = [f for f in traceback.extract_stack()[:-3] if "/tinygrad_lr/" not in f.filename.replace("\\", "/")]
+    return "".join(traceback.format_list(frames[-4:]))

@@ -1,0 +1,415 @@
+"""``Tensor``: a NumPy array that remembers how it was computed.
+
+A tensor holds its values in ``_data`` (a NumPy array).  A tensor made by an
+op on tensors that require grad also holds ``grad_fn``, the graph node of
+that op (see ``function.py``); a tensor made by the user is a *leaf*
+(``grad_fn is None``) and collects its gradient in ``.grad``.
+
+Operators and methods here are thin: they turn Python numbers and arrays
+into operands and call the ops of ``ops.py``, where the math lives.
+"""
+import numpy as np
+
+from . import dtypes, grad_mode
+
+
+class Tensor:
+    """A multi-dimensional array with reverse-mode automatic differentiation.
+
+    Create tensors with ``tinygrad_lr.tensor(data)``, ``zeros``, ``randn`` and
+    friends.  ``Tensor(data)`` works too and is the same as ``tensor(data)``.
+    """
+
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_grad", "_vc", "__weakref__", "__dict__")
+    __array_ufunc__ = None  # ndarray <op> Tensor calls Tensor's reflected operator, not NumPy's loop
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        from .creation import _to_array
+        self._data = _to_array(data, dtype, "Tensor")
+        self._requires_grad = False
+        self.grad_fn = None
+        self._grad = None
+        self._vc = [0]  # version counter, shared by tensors that share memory through detach()
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data, requires_grad=False, grad_fn=None):
+        """Wrap an array without checks or copies (the ops' fast path)."""
+        t = object.__new__(Tensor)
+        t._data, t._requires_grad, t.grad_fn, t._grad, t._vc = data, requires_grad, grad_fn, None, [0]
+        return t
+
+    # ---- what it is -----------------------------------------------------------
+    shape = property(lambda self: self._data.shape, doc="The size of each dimension, a tuple.")
+    dtype = property(lambda self: self._data.dtype, doc="The element type (a NumPy dtype).")
+    ndim = property(lambda self: self._data.ndim, doc="The number of dimensions.")
+    device = property(lambda self: "cpu", doc="Always 'cpu': tinygrad_lr computes with NumPy.")
+    is_leaf = property(lambda self: self.grad_fn is None,
+                       doc="True for tensors made by the user (not by an op on tensors requiring grad).")
+    _version = property(lambda self: self._vc[0], doc="How many times it was changed in place.")
+
+    def size(self, dim=None):
+        """The shape, or the size of one dimension."""
+        return self.shape if dim is None else self.shape[_ops.normalize_dim("size", dim, self.ndim)]
+
+    def dim(self):
+        return self.ndim
+
+    def numel(self):
+        return self._data.size
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor: it has no first dimension (use .item() for its value)")
+        return self.shape[0]
+
+    # ---- gradients ------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        """True if ops on this tensor are recorded so that gradients can flow back to it."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        """Start (or stop) recording operations on this leaf tensor; returns self."""
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                f"requires_grad_: this tensor was computed by {self.grad_fn.name()}, so it is part "
+                "of the graph and cannot stop requiring grad; use .detach() to get a copy without history")
+        if requires_grad and not dtypes.is_floating(self.dtype):
+            raise TypeError(
+                f"requires_grad_: only floating-point tensors can require gradients, this one is "
+                f"{dtypes.dtype_name(self.dtype)}; create it with floats (e.g. 1.0 rather than 1) "
+                f"or convert it with .float()")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()`` (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad must be a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise ValueError(f"grad: assigned grad has shape {tuple(value.shape)}, "
+                                 f"but the tensor has shape {tuple(self.shape)}")
+        self._grad = value
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor too after backward."""
+        import weakref
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
+        elif not self._requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor with respect to the graph's leaves.
+
+        Gradients *accumulate* into each leaf's ``.grad``: call ``zero_grad``
+        (or set ``.grad = None``) between steps.
+
+        Args:
+            gradient: ∂L/∂self for a non-scalar tensor (same shape); omit for a scalar.
+            retain_graph: keep the saved values so backward can run through the graph again
+                (default: ``create_graph``).
+            create_graph: record the backward pass itself, so the gradients can be
+                differentiated again (second derivatives, Hessians).
+            inputs: accumulate only into these leaves.
+        """
+        from . import engine
+        if not self._requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad and has no grad_fn, so there is "
+                "nothing to differentiate. Create the leaves with requires_grad=True (or call "
+                ".requires_grad_()) before computing with them, outside no_grad()")
+        gradient = _ops.seed_gradient("backward", self, gradient, create_graph)
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            grads = engine.backward([self], [gradient], retain_graph, create_graph, inputs)
+            for t, g in zip(inputs, grads):
+                if g is not None:
+                    engine._accumulate(t, g, create_graph)
+            return
+        engine.backward([self], [gradient], retain_graph, create_graph)
+
+    def detach(self):
+        """The same values (shared memory) without history: a new leaf."""
+        t = Tensor._make(self._data)
+        t._vc = self._vc  # shares memory, so an in-place change to one is seen by both
+        return t
+
+    def detach_(self):
+        self.grad_fn, self._requires_grad = None, False
+        return self
+
+    @property
+    def data(self):
+        """The values as a tensor without history (shared memory).
+
+        Changing it in place changes this tensor without autograd noticing:
+        the PyTorch idiom ``w.data.normal_(0, 0.01)`` for initialisation.
+        """
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    # ---- conversion -----------------------------------------------------------
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"item: a tensor with {self._data.size} elements (shape {tuple(self.shape)}) cannot be "
+                "converted to a Python number; select one element first (e.g. t[0].item()) or use .tolist()")
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self):
+        """The values as a NumPy array (shared memory, not a copy)."""
+        if self._requires_grad:
+            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
+                               "use tensor.detach().numpy()")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.numpy(), dtype=dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError(f"only integer tensors with one element can be used as an index, "
+                            f"got {dtypes.dtype_name(self.dtype)} of shape {tuple(self.shape)}")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"bool: the truth value of a tensor with {self._data.size} elements is ambiguous; "
+                "use (t == u).all() or .any()")
+        return bool(self._data.item())
+
+    def __format__(self, spec):
+        if self._data.size == 1 and self.ndim == 0 or (spec and self._data.size == 1):
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError(f"format: a tensor with {self._data.size} elements cannot take the format "
+                            f"'{spec}'; format one element, e.g. f'{{t[0].item():{spec}}}'")
+        return repr(self)
+
+    def __repr__(self):
+        from .printing import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    __hash__ = object.__hash__  # == compares element-wise, so hash by identity
+
+    def __getstate__(self):
+        raise TypeError("tensors are not pickled: use tinygrad_lr.save(state_dict, path)")
+
+    # ---- dtype and copies (recorded, so gradients flow through) ----------------
+    def to(self, *args, dtype=None, **kwargs):
+        """Convert to a dtype: ``t.to(tinygrad_lr.float64)``.  ``to('cpu')`` is accepted and does nothing."""
+        for a in args:
+            if isinstance(a, str) and a.startswith("cpu"):
+                continue
+            dtype = a.dtype if isinstance(a, Tensor) else a
+        if dtype is None or np.dtype(dtype) == self.dtype:
+            return self
+        return _ops.Cast.apply(self, dtype=dtypes.to_dtype(dtype, "to"))
+
+    def cpu(self):
+        return self
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    def int(self):
+        return self.to(dtypes.int32)
+
+    def bool(self):
+        return self.to(dtypes.bool_)
+
+    def clone(self):
+        """A copy of the values; gradients flow back to the original."""
+        return _ops.Clone.apply(self)
+
+    def contiguous(self):
+        return self
+
+    # ---- arithmetic: see ops.py for the math ----------------------------------
+    def __add__(self, other): return _ops.add(self, other)
+    def __radd__(self, other): return _ops.add(other, self)
+    def __sub__(self, other): return _ops.sub(self, other)
+    def __rsub__(self, other): return _ops.sub(other, self)
+    def __mul__(self, other): return _ops.mul(self, other)
+    def __rmul__(self, other): return _ops.mul(other, self)
+    def __truediv__(self, other): return _ops.div(self, other)
+    def __rtruediv__(self, other): return _ops.div(other, self)
+    def __pow__(self, exponent): return _ops.pow(self, exponent)
+    def __rpow__(self, base): return _ops.rpow(base, self)
+    def __matmul__(self, other): return _ops.matmul(self, other)
+    def __rmatmul__(self, other): return _ops.matmul(other, self)
+    def __neg__(self): return _ops.Neg.apply(self)
+    def __pos__(self): return self
+    def __abs__(self): return self.abs()
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    matmul = __matmul__
+    mm = __matmul__
+
+    def neg(self): return _ops.Neg.apply(self)
+    def pow(self, exponent): return _ops.pow(self, exponent)
+    def square(self): return _ops.pow(self, 2)
+    def sqrt(self): return _ops.pow(self, 0.5)
+    def exp(self): return _ops.unary("exp", _ops.Exp, self)
+    def log(self): return _ops.unary("log", _ops.Log, self)
+    def abs(self): return _ops.unary("abs", _ops.Abs, self)
+    def relu(self): return _ops.unary("relu", _ops.ReLU, self)
+    def sigmoid(self): return _ops.unary("sigmoid", _ops.Sigmoid, self)
+    def tanh(self): return _ops.unary("tanh", _ops.Tanh, self)
+
+    # comparisons give bool tensors and carry no gradient
+    def __eq__(self, other): return _ops.compare("eq", np.equal, self, other)
+    def __ne__(self, other): return _ops.compare("ne", np.not_equal, self, other)
+    def __lt__(self, other): return _ops.compare("lt", np.less, self, other)
+    def __le__(self, other): return _ops.compare("le", np.less_equal, self, other)
+    def __gt__(self, other): return _ops.compare("gt", np.greater, self, other)
+    def __ge__(self, other): return _ops.compare("ge", np.greater_equal, self, other)
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def all(self): return Tensor._make(np.asarray(self._data.all()))
+    def any(self): return Tensor._make(np.asarray(self._data.any()))
+
+    # ---- reductions -----------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        """Sum over ``dim`` (an int, a tuple, or None for all); ``axis``/``keepdims`` are NumPy spellings."""
+        t = self if dtype is None else self.to(dtype)
+        return _ops.reduce_sum("sum", t, axis if dim is None else dim,
+                               keepdim if keepdims is None else keepdims)
+
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Mean over ``dim``: the sum divided by the number of elements summed."""
+        return _ops.mean(self, axis if dim is None else dim, keepdim if keepdims is None else keepdims)
+
+    # ---- shape ----------------------------------------------------------------
+    def reshape(self, *shape):
+        """The same values in a new shape (one size may be -1: inferred)."""
+        return _ops.reshape("reshape", self, shape)
+
+    def view(self, *shape):
+        return _ops.reshape("view", self, shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s = _ops.normalize_dim("flatten", start_dim, self.ndim)
+        e = _ops.normalize_dim("flatten", end_dim, self.ndim)
+        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
+
+    def unsqueeze(self, dim):
+        d = _ops.normalize_dim("unsqueeze", dim, self.ndim + 1)
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        d = _ops.normalize_dim("squeeze", dim, self.ndim)
+        return self if self.ndim == 0 or self.shape[d] != 1 else self.reshape(self.shape[:d] + self.shape[d + 1:])
+
+    def transpose(self, dim0, dim1):
+        """Swap two dimensions."""
+        return _ops.transpose(self, dim0, dim1)
+
+    swapaxes = transpose  # NumPy's name: backward formulas use it on arrays and tensors alike
+
+    def t(self):
+        """Transpose a matrix (0-d and 1-d tensors are returned as they are)."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {tuple(self.shape)}; "
+                             "use transpose(dim0, dim1) or .mT")
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    T = property(t, doc="The transpose of a matrix (see t()).")
+    mT = property(lambda self: self.transpose(-2, -1), doc="Transpose the last two dimensions.")
+
+    def expand(self, *sizes):
+        """Broadcast to a larger shape without copying (-1 keeps a size)."""
+        return _ops.expand(self, sizes)
+
+    # ---- indexing -------------------------------------------------------------
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _ops.setitem(self, index, value)
+
+    # ---- in place (see ops.inplace for the rules) ------------------------------
+    def add_(self, other, alpha=1):
+        return _ops.inplace("add_", self, other if alpha == 1 else other * alpha, _ops.add, np.add)
+
+    def sub_(self, other, alpha=1):
+        return _ops.inplace("sub_", self, other if alpha == 1 else other * alpha, _ops.sub, np.subtract)
+
+    def mul_(self, other):
+        return _ops.inplace("mul_", self, other, _ops.mul, np.multiply)
+
+    def div_(self, other):
+        return _ops.inplace("div_", self, other, _ops.div, np.true_divide)
+
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+
+    def zero_(self):
+        return _ops.overwrite("zero_", self, 0)
+
+    def fill_(self, value):
+        return _ops.overwrite("fill_", self, value.item() if isinstance(value, Tensor) else value)
+
+    def copy_(self, src):
+        return _ops.overwrite("copy_", self, src)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with samples of N(mean, std²) from the seeded generator."""
+        from . import random
+        return _ops.overwrite("normal_", self, random._normal_array(mean, std, self.shape, self.dtype, generator))
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with samples of U(a, b) from the seeded generator."""
+        from . import random
+        return _ops.overwrite("uniform_", self, random._uniform_array(a, b, self.shape, self.dtype, generator))
+
+
+from . import ops as _ops  # noqa: E402  (ops build on Tensor: import once it exists)
