@@ -19,6 +19,8 @@ from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enab
 from .core.ops import cat, stack
 from .core.random import Generator, default_generator, initial_seed, manual_seed
 from . import autograd  # noqa: F401
+from . import data, nn, optim, utils  # noqa: F401  (the training stack, on top of the core)
+from .serialization import load, save
 
 __version__ = "0.1.0"
 

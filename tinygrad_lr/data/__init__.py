@@ -1,0 +1,8 @@
+"""``tinygrad_lr.data`` (also ``tinygrad_lr.utils.data``): data sets and mini-batches.
+
+    from tinygrad_lr.utils import data          # as `from torch.utils import data`
+    loader = data.DataLoader(data.TensorDataset(X, y), batch_size=10, shuffle=True)
+"""
+from .collate import default_collate  # noqa: F401
+from .dataloader import DataLoader  # noqa: F401
+from .dataset import Dataset, TensorDataset  # noqa: F401

@@ -1,0 +1,391 @@
+"""``Module``: the base class of layers and models.
+
+A module keeps three registries, filled by plain attribute assignment:
+
+- ``_parameters``: attributes that are ``Parameter`` s (learnable weights),
+- ``_buffers``: tensors registered with ``register_buffer`` (saved, not learned),
+- ``_modules``: attributes that are themselves modules (the children).
+
+Everything else (``parameters()``, ``state_dict()``, ``train()``, ``repr``) walks
+these registries recursively, so a model is a tree of modules whose leaves
+hold the parameters; ``named_parameters()`` names them by their path in the
+tree (``"0.weight"``).
+"""
+from collections import namedtuple
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..core import Tensor
+from ..core import dtypes
+from .parameter import Parameter
+
+_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _not_initialised(module, what, name):
+    cls = type(module).__name__
+    return AttributeError(f"cannot assign {what} '{name}' before Module.__init__() call: "
+                          f"call super().__init__() at the start of {cls}.__init__")
+
+
+def _indent(text, spaces):
+    """Indent every line but the first (the first follows '(name): ')."""
+    lines = text.split("\n")
+    return "\n".join(lines[:1] + [" " * spaces + line for line in lines[1:]])
+
+
+class Module:
+    """Base class of all layers and models.
+
+    Subclass it, create parameters and submodules in ``__init__`` (after
+    ``super().__init__()``) and write ``forward``; call the module itself,
+    ``model(x)``, to run ``forward``.
+
+    Example::
+
+        class LinearRegression(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.linear = nn.Linear(d, 1)      # registered as a child
+
+            def forward(self, X):
+                return self.linear(X)              # ŷ = Xwᵀ + b
+
+        model = LinearRegression(2)
+        [name for name, _ in model.named_parameters()]   # ['linear.weight', 'linear.bias']
+    """
+
+    def __init__(self):
+        # object.__setattr__: our own __setattr__ needs these registries to exist
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", {})
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function: '
+                                  "define forward(self, ...) in the subclass")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ---- registration -----------------------------------------------------------
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        params, modules, buffers = d.get("_parameters"), d.get("_modules"), d.get("_buffers")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise _not_initialised(self, "parameter", name)
+            self._forget(name, keep=params)
+            params[name] = value
+        elif isinstance(value, Module):
+            if modules is None:
+                raise _not_initialised(self, "module", name)
+            self._forget(name, keep=modules)
+            modules[name] = value
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as parameter '{name}' "
+                                f"(nn.Parameter or None expected); wrap it: nn.Parameter(value)")
+            params[name] = None
+        elif modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}' "
+                                "(nn.Module or None expected)")
+            modules[name] = None
+        elif buffers is not None and name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}' "
+                                "(Tensor or None expected)")
+            buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # only called when normal lookup fails: parameters, buffers and children live in the registries
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            entries = d.get(registry)
+            if entries is not None and name in entries:
+                return entries[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                self._non_persistent.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def _forget(self, name, keep=None):
+        """Remove ``name`` from the plain attributes and from every registry but ``keep``.
+
+        Reassigning into ``keep`` then leaves the entry where it was: the order of
+        registration is the order of ``parameters()`` and of ``Sequential``.
+        """
+        self.__dict__.pop(name, None)
+        for registry in (self._parameters, self._buffers, self._modules):
+            if registry is not keep:
+                registry.pop(name, None)
+        self._non_persistent.discard(name)
+
+    def _check_name(self, name, what):
+        if "_parameters" not in self.__dict__:
+            raise _not_initialised(self, what, name)
+        if not isinstance(name, str):
+            raise TypeError(f"{what} name should be a string, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{what} name can't be empty or contain '.', got '{name}'")
+        taken = hasattr(type(self), name) or name in self.__dict__
+        if taken and not any(name in r for r in (self._parameters, self._buffers, self._modules)):
+            raise KeyError(f"attribute '{name}' already exists")
+
+    def register_parameter(self, name, param):
+        """Add a parameter (or None, a placeholder such as a disabled bias) under ``name``."""
+        self._check_name(name, "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign {type(param).__name__} as parameter '{name}' "
+                            "(nn.Parameter or None expected)")
+        self._forget(name, keep=self._parameters)
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Add a tensor that is part of the module's state but not learned (saved by state_dict if persistent)."""
+        self._check_name(name, "buffer")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign {type(tensor).__name__} as buffer '{name}' (Tensor or None expected)")
+        self._forget(name, keep=self._buffers)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name, module):
+        """Add a child module under ``name`` (what ``self.name = module`` does)."""
+        self._check_name(name, "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._forget(name, keep=self._modules)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    # ---- walking the tree -------------------------------------------------------
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """Every module of the tree, this one first, as (dotted path, module); a shared module once."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self):
+        """The direct submodules as (name, module), each once."""
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self):
+        for _, module in self.named_children():
+            yield module
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """Every parameter as (dotted path, parameter), e.g. ('0.weight', …); a shared one once."""
+        seen = set()
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        for path, module in modules:
+            for name, param in module._parameters.items():
+                if param is None or (remove_duplicate and id(param) in seen):
+                    continue
+                seen.add(id(param))
+                yield (f"{path}.{name}" if path else name), param
+
+    def parameters(self, recurse=True):
+        """The parameters to hand to an optimizer: ``optim.SGD(model.parameters(), lr=0.03)``."""
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix="", recurse=True):
+        seen = set()
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for path, module in modules:
+            for name, buf in module._buffers.items():
+                if buf is not None and id(buf) not in seen:
+                    seen.add(id(buf))
+                    yield (f"{path}.{name}" if path else name), buf
+
+    def buffers(self, recurse=True):
+        for _, buf in self.named_buffers(recurse=recurse):
+            yield buf
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every submodule (children first) and on this one; returns self.
+
+        The initialisation idiom: ``net.apply(init_weights)``.
+        """
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # ---- training helpers -------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient (``.grad = None``, or zeros with ``set_to_none=False``)."""
+        for param in self.parameters():
+            _zero_grad(param, set_to_none)
+
+    def train(self, mode=True):
+        """Set ``training`` on this module and all below it (layers such as dropout read it); returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode is expected to be True or False, got {mode!r}")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self):
+        """``train(False)``: evaluation mode."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradient recording for every parameter (``False`` freezes the module); returns self."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def to(self, *args, dtype=None, **kwargs):
+        """Convert the floating-point parameters and buffers to ``dtype`` in place; ``to('cpu')`` does nothing."""
+        for a in args:
+            if isinstance(a, str) and a.startswith("cpu"):
+                continue
+            dtype = a
+        if dtype is None:
+            return self
+        dt = dtypes.to_dtype(dtype, "Module.to")
+        if not dtypes.is_floating(dt):
+            raise TypeError(f"Module.to: only floating dtypes are supported, got {dtypes.dtype_name(dt)}")
+        for t in list(self.parameters()) + list(self.buffers()):
+            if dtypes.is_floating(t.dtype) and t.dtype != dt:
+                t._data = t._data.astype(dt)
+                t._vc[0] += 1
+                if t._grad is not None:
+                    t._grad = Tensor._make(t._grad._data.astype(dt))
+        return self
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def cpu(self):
+        return self
+
+    # ---- saving and loading -----------------------------------------------------
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """The parameters and persistent buffers by dotted name, as tensors sharing their memory.
+
+        Save it with ``tinygrad_lr.save(model.state_dict(), path)``.  A module used
+        twice appears under both names, as in PyTorch.
+        """
+        if destination is None:
+            destination = {}
+        for name, param in self._parameters.items():
+            if param is not None:
+                destination[prefix + name] = param if keep_vars else param.detach()
+        for name, buf in self._buffers.items():
+            if buf is not None and name not in self._non_persistent:
+                destination[prefix + name] = buf if keep_vars else buf.detach()
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(destination=destination, prefix=f"{prefix}{name}.", keep_vars=keep_vars)
+        return destination
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values from a state_dict into this module's parameters and buffers.
+
+        All checks come first, so on an error nothing has been changed.  A
+        shape mismatch is always an error; ``strict=False`` only tolerates
+        missing and unexpected keys.
+
+        Returns:
+            ``(missing_keys, unexpected_keys)`` as a named tuple.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected state_dict to be dict-like, got {type(state_dict).__name__}")
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors, copies = [], []
+        if strict and missing:
+            errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        if strict and unexpected:
+            errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            if isinstance(value, Tensor):
+                value = value._data
+            if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+                errors.append(f"value for {key} must be a Tensor or a numeric array, got {type(value).__name__}.")
+            elif value.shape != target.shape:
+                errors.append(f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} from "
+                              f"checkpoint, the shape in current model is {tuple(target.shape)}.")
+            else:
+                copies.append((target, value))
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
+                               + "\n(the checkpoint must come from a model of the same architecture and sizes; "
+                               "strict=False ignores missing and unexpected keys, but never a wrong shape)")
+        for target, value in copies:
+            np.copyto(target._data, value, casting="unsafe")
+            target._vc[0] += 1
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ---- printing ---------------------------------------------------------------
+    def extra_repr(self):
+        """One line (or more) of settings shown inside the repr; subclasses override it."""
+        return ""
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        children = [f"({name}): {_indent(repr(module), 2)}" for name, module in self._modules.items()]
+        text = type(self).__name__ + "("
+        if len(lines) == 1 and not children:
+            text += lines[0]
+        elif lines or children:
+            text += "\n  " + "\n  ".join(lines + children) + "\n"
+        return text + ")"
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+
+
+def _zero_grad(param, set_to_none):
+    """Drop a gradient, or zero it in place (detached first, as PyTorch does)."""
+    grad = param._grad
+    if grad is None:
+        return
+    if set_to_none:
+        param._grad = None
+        return
+    if grad.grad_fn is not None:
+        grad.detach_()
+    else:
+        grad._requires_grad = False
+    grad._data.fill(0)
+    grad._vc[0] += 1

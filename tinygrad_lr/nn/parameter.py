@@ -1,0 +1,52 @@
+"""``Parameter``: a tensor that a ``Module`` registers as one of its learnable weights."""
+import numpy as np
+
+from ..core import Tensor
+from ..core.printing import tensor_repr
+
+
+class Parameter(Tensor):
+    """A leaf tensor that requires grad and is registered by the module it is assigned to.
+
+    Assigning a ``Parameter`` as a module attribute (``self.weight = Parameter(...)``)
+    adds it to ``module.parameters()``; a plain tensor is not registered.  The
+    parameter shares memory with the tensor or array it is built from.
+
+    Args:
+        data: a Tensor or NumPy array holding the initial values (not copied);
+            an empty float32 tensor if omitted.
+        requires_grad: whether the optimizer should see gradients for it (default True).
+
+    Example::
+
+        >>> w = Parameter(tinygrad_lr.zeros(2, 1))
+        >>> w.requires_grad, w.is_leaf
+        (True, True)
+    """
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            array, version = np.empty(0, dtype=np.float32), [0]
+        elif isinstance(data, Tensor):
+            array, version = data._data, data._vc  # shared memory, so shared version counter
+        elif isinstance(data, np.ndarray):
+            array, version = data, [0]
+        else:
+            raise TypeError(f"Parameter: data must be a Tensor or a NumPy array, got {type(data).__name__}; "
+                            "wrap numbers or lists with tinygrad_lr.tensor(...) first")
+        self._data, self._requires_grad, self.grad_fn, self._grad, self._vc = array, False, None, None, version
+        if requires_grad:
+            self.requires_grad_(True)  # refuses integer data, with a message that says so
+
+    def __deepcopy__(self, memo):
+        """``copy.deepcopy(model)``: a new parameter with copied values (and gradient)."""
+        copy = Parameter(self._data.copy(), self._requires_grad)
+        if self._grad is not None:
+            copy._grad = Tensor._make(self._grad._data.copy())
+        memo[id(self)] = copy
+        return copy
+
+    def __repr__(self):
+        return "Parameter containing:\n" + tensor_repr(self)
+
+    __str__ = __repr__
