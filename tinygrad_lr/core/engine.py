@@ -107,7 +107,12 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
 
 def _call_backward(node, g):
     """Call ``node.backward`` and make its answer one gradient per input, of the input's shape and dtype."""
-    out = node.backward(node, g)
+    try:
+        out = node.backward(node, g)
+    except Exception as e:  # anomaly mode: say which line of the forward pass made the failing op
+        if grad_mode._anomaly_enabled and getattr(node, "_created_at", "") and hasattr(e, "add_note"):
+            e.add_note(f"(anomaly mode) {node.name()} was created at (most recent call last):\n{node._created_at}")
+        raise
     if not isinstance(out, tuple):
         out = (out,)
     n_args = len(node._next)
@@ -161,9 +166,18 @@ def _retain(node, g):
 
 
 def _check_finite(node, i, g):
+    """Anomaly mode: stop at the first backward step that returns NaN or inf, and say where the op was made."""
     data = g._data if isinstance(g, Tensor) else g
-    if not np.all(np.isfinite(data)):
-        where = getattr(node, "_created_at", "")
-        raise RuntimeError(
-            f"{node.name()}: backward returned NaN or inf in the gradient of input {i} "
-            f"(shape {tuple(data.shape)}). The op was created at:\n{where}")
+    if not grad_mode._anomaly_check_nan or np.all(np.isfinite(data)):
+        return
+    kind = "NaN" if np.isnan(data).any() else "inf"
+    first = tuple(int(k) for k in np.argwhere(~np.isfinite(data))[0])
+    doc = (type(node).__doc__ or "").strip()
+    where = getattr(node, "_created_at", "") or (
+        "  (unknown: the forward pass ran outside detect_anomaly(); run it inside too to see the line)\n")
+    raise RuntimeError(
+        f"{node.name()}: backward returned {kind} in the gradient of input {i} (shape {tuple(data.shape)}, "
+        f"first at index {first}).\n"
+        f"The op's formula: {doc.splitlines()[0] if doc else '(no docstring)'}\n"
+        f"The op was created at (most recent call last):\n{where}"
+        "Typical causes: log(0), x / 0 or 0 / 0, sqrt(0) (the slope 1/(2√x) is infinite), exp overflowing.")

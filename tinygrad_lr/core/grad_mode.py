@@ -85,10 +85,13 @@ class enable_grad(_GradModeContext):
 
 # ---- anomaly mode: remember where each node was created, check every backward result ----
 _anomaly_enabled = False
+_anomaly_check_nan = True  # detect_anomaly(check_nan=False) records where ops were made, checks nothing
 
 
 def _creation_trace():
     """The user's lines that created a node (the library's own frames left out)."""
+    import os
     import traceback
-    frames = [f for f in traceback.extract_stack()[:-3] if "/tinygrad_lr/" not in f.filename.replace("\\", "/")]
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frames = [f for f in traceback.extract_stack()[:-3] if not os.path.abspath(f.filename).startswith(package)]
     return "".join(traceback.format_list(frames[-4:]))
