@@ -43,18 +43,28 @@ def _to_array(data, dtype, op):
             where = _ragged(data)
             raise ValueError(f"{op}: the nested sequence is ragged: {where}; every row must have the "
                              "same length" if where else f"{op}: could not make an array of {data!r}") from None
-        if arr.dtype == np.float64 and not _has_numpy_floats(data):
+        if dt is None and arr.dtype == np.float64 and not _has_numpy_floats(data):
             arr = arr.astype(np.float32)  # Python floats are float32 by default, as in PyTorch
     else:
         raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}; pass a number, a (nested) "
                         "list or tuple of numbers, a NumPy array or a Tensor")
     if arr.dtype.kind not in "biuf":
-        sample = arr.ravel()[0] if arr.size else None
-        raise TypeError(f"{op}: data must be numbers, got {arr.dtype.name if arr.dtype.kind != 'U' else 'str'} "
-                        f"values such as {sample!r}")
+        items = _flatten(data) if isinstance(data, (list, tuple)) else arr.ravel().tolist()
+        bad = next((v for v in items if not isinstance(v, numbers.Number)), None)
+        raise TypeError(f"{op}: data must be numbers (bool, int or float), got {bad!r} of type "
+                        f"{type(bad).__name__}")
     if arr.dtype not in dtypes._NAMES:
         arr = arr.astype(np.float64 if arr.dtype.kind == "f" else np.int64)
     return arr if dt is None else arr.astype(dt)
+
+
+def _flatten(data):
+    """The items of nested lists, in order (for error messages)."""
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flatten(x)
+        else:
+            yield x
 
 
 def _has_numpy_floats(data):

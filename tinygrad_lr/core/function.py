@@ -127,8 +127,8 @@ class Function:
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # a NumPy scalar (e.g. a full sum) becomes a 0-d array
         if not record or data.dtype.kind != "f":  # only floating results carry gradients
-            return Tensor._make(data)
-        out = Tensor._make(data, True, ctx)
+            return _share_version(Tensor._make(data), args)
+        out = _share_version(Tensor._make(data, True, ctx), args)
         ctx._seq = next(_sequence)
         ctx._next = tuple((a.grad_fn or a) if need else None
                           for a, need in zip(args, ctx.needs_input_grad))
@@ -169,6 +169,17 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+def _share_version(out, args):
+    """A result that is a view of an input's memory (reshape, transpose, x[1:3]) shares its version
+    counter, so that changing one in place is seen by the nodes that saved the other."""
+    if out._data.base is not None:
+        for a in args:
+            if isinstance(a, Tensor) and np.may_share_memory(out._data, a._data):
+                out._vc = a._vc
+                break
+    return out
 
 
 def _resolve_saved(s, args, raw, result, data, out):

@@ -13,6 +13,7 @@ promotion) and compose primitives (``mean`` is ``sum / n``, ``sqrt`` is
 ``pow(x, 0.5)``, ``2 ** x`` is ``exp(x · ln 2)``).
 """
 import math
+import operator
 
 import numpy as np
 
@@ -101,6 +102,8 @@ class Pow(Function):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         p = ctx.exponent
+        if p == 0:
+            return g * 0, None  # x⁰ = 1 is constant (0 · x⁻¹ would be NaN at x = 0)
         if p == 2:
             return g * 2 * x, None  # the common square: skip computing x¹
         return g * p * x ** (p - 1), None
@@ -436,7 +439,11 @@ def binary(op, fn, a, b):
 def add(a, b): return binary("add", Add, a, b)
 def sub(a, b): return binary("sub", Sub, a, b)
 def mul(a, b): return binary("mul", Mul, a, b)
-def div(a, b): return binary("div", Div, a, b)
+def div(a, b):
+    a, b = operand("div", a), operand("div", b)
+    if not any(x.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float) for x in (a, b)):
+        a, b = (x.float() if isinstance(x, Tensor) else x for x in (a, b))  # int / int is float32, as in PyTorch
+    return binary("div", Div, a, b)
 
 
 def pow(x, exponent):
@@ -462,8 +469,8 @@ def rpow(base, x):
 
 
 def unary(op, fn, x):
-    if x._data.dtype.kind != "f":
-        x = x.float()  # as in PyTorch: exp/log/... of an integer tensor is float32
+    if x._data.dtype.kind != "f" and op not in ("abs", "relu"):
+        x = x.float()  # as in PyTorch: exp/log/... of an integer tensor is float32 (abs and relu keep it)
     return fn.apply(x)
 
 
@@ -540,8 +547,8 @@ def reshape(op, x, shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     try:
-        shape = tuple(int(n) for n in shape)
-    except (TypeError, ValueError):
+        shape = tuple(operator.index(n) for n in shape)  # int(2.5) would quietly be 2
+    except TypeError:
         raise TypeError(f"{op}: the shape must be integers, got {shape!r}") from None
     if shape.count(-1) > 1 or any(n < -1 for n in shape):
         raise ValueError(f"{op}: invalid shape {shape}: sizes must be >= 0, and at most one may be -1")
@@ -555,7 +562,7 @@ def reshape(op, x, shape):
 def transpose(x, dim0, dim1):
     d0, d1 = normalize_dim("transpose", dim0, x.ndim), normalize_dim("transpose", dim1, x.ndim)
     if x.ndim < 2 or d0 == d1:
-        return x
+        return Reshape.apply(x, shape=x.shape)  # nothing to swap, but still a new tensor (a view in PyTorch)
     return Transpose.apply(x, dim0=d0, dim1=d1)
 
 
@@ -603,7 +610,25 @@ def normalize_index(index):
     return out[0] if len(out) == 1 and not isinstance(out[0], np.ndarray) else out
 
 
+def _check_masks(x, index):
+    """A bool mask must have the shape of the dimensions it selects from (NumPy would blame a position)."""
+    dim = 0
+    for p in index if isinstance(index, tuple) else (index,):
+        if p is Ellipsis:
+            return  # the dims after ... count from the end: NumPy checks those
+        m = p._data if isinstance(p, Tensor) else p
+        if isinstance(m, (list, np.ndarray)) and np.asarray(m).dtype == bool and np.ndim(m):
+            want = tuple(x.shape[dim:dim + np.ndim(m)])
+            if np.shape(m) != want:
+                raise IndexError(f"index: a boolean mask of shape {np.shape(m)} cannot select from a tensor of shape "
+                                 f"{tuple(x.shape)} at dim {dim}: the mask must have shape {want}")
+            dim += np.ndim(m)
+        elif p is not None:
+            dim += 1
+
+
 def getitem(x, index):
+    _check_masks(x, index)
     index = normalize_index(index)
     try:
         return Index.apply(x, index=index)
@@ -669,6 +694,11 @@ def _check_inplace(op, x):
             f"{op}: a leaf tensor that requires grad (shape {tuple(x.shape)}) cannot be changed in place "
             "while operations are recorded: autograd would lose track of it. Do the update inside "
             "`with tinygrad_lr.no_grad():` (as optimizers do), or change `.data`")
+    if not x._data.flags.writeable:
+        raise RuntimeError(
+            f"{op}: this tensor's memory is read-only (e.g. a DataLoader batch that is a view of its data "
+            "set, or a read-only np.memmap), so it cannot be changed in place; use the out-of-place form "
+            "(x = x + y) or change a copy (x = x.clone())")
 
 
 def inplace(op, x, other, out_of_place, ufunc):
@@ -676,13 +706,17 @@ def inplace(op, x, other, out_of_place, ufunc):
     _check_inplace(op, x)
     other = operand(op, other)
     if grad_mode._enabled and (x._requires_grad or isinstance(other, Tensor) and other._requires_grad):
-        # Recorded: compute out of place, then x *becomes* the result.  x's old
-        # array is left intact for the nodes that saved it; its version bump
-        # makes any of them that still need it refuse to run.
-        out = out_of_place(x, other)
+        # Recorded: compute out of place, then x *becomes* the result.  The new
+        # node sees x's old value through an alias of its own (h *= w needs the
+        # old h); earlier nodes that saved x itself would now read the new value,
+        # so the bump of x's old version makes them refuse to run.
+        old = Tensor._make(x._data, x._requires_grad, x.grad_fn)
+        out = out_of_place(old, old if other is x else other)
         if out.shape != x.shape:
             raise ValueError(f"{op}: the result has shape {tuple(out.shape)}, which does not fit the "
                              f"tensor of shape {tuple(x.shape)} changed in place")
+        if out.dtype != x.dtype and x.dtype.kind == "f":
+            out = out.to(x.dtype)  # in place keeps the tensor's dtype, as in PyTorch
         x._vc[0] += 1
         x._data, x.grad_fn, x._requires_grad, x._vc = out._data, out.grad_fn, True, out._vc
         return x
@@ -707,6 +741,9 @@ def overwrite(op, x, value):
     if grad_mode._enabled and x.grad_fn is not None:
         raise RuntimeError(f"{op}: overwriting a tensor that is part of a graph is not supported; "
                            "do it under no_grad() or on a detached tensor")
+    if grad_mode._enabled and isinstance(value, Tensor) and value._requires_grad:
+        raise RuntimeError(f"{op}: the source requires grad, and copying it in place is not recorded, so its "
+                           "gradient would be lost; write y = src.clone() instead (or copy under no_grad())")
     src = value._data if isinstance(value, Tensor) else value
     try:
         np.copyto(x._data, src, casting="unsafe")

@@ -348,7 +348,7 @@ class Tensor:
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
         d = _ops.normalize_dim("squeeze", dim, self.ndim)
-        return self if self.ndim == 0 or self.shape[d] != 1 else self.reshape(self.shape[:d] + self.shape[d + 1:])
+        return self.reshape(self.shape if self.ndim == 0 or self.shape[d] != 1 else self.shape[:d] + self.shape[d + 1:])
 
     def transpose(self, dim0, dim1):
         """Swap two dimensions."""
@@ -361,7 +361,7 @@ class Tensor:
         if self.ndim > 2:
             raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {tuple(self.shape)}; "
                              "use transpose(dim0, dim1) or .mT")
-        return self if self.ndim < 2 else self.transpose(0, 1)
+        return self.transpose(0, -1)
 
     T = property(t, doc="The transpose of a matrix (see t()).")
     mT = property(lambda self: self.transpose(-2, -1), doc="Transpose the last two dimensions.")
