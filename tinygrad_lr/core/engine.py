@@ -13,6 +13,8 @@ Reverse-mode autodiff in three steps:
    share into what that input has received so far (a value used twice gets
    the sum of both uses).  Leaves accumulate into ``.grad``.
 """
+import operator
+
 import numpy as np
 
 from . import grad_mode
@@ -79,17 +81,19 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
         node = stack.pop()
         if node not in nodes:
             nodes.add(node)
-            stack.extend(n for n in node._next if isinstance(n, Function) and n not in nodes)
+            for n in node._next:
+                if isinstance(n, Function) and n not in nodes:
+                    stack.append(n)
 
     # 2. newest first: a node's gradient is complete when it is visited
     with grad_mode.set_grad_enabled(create_graph):
-        for node in sorted(nodes, key=lambda n: n._seq, reverse=True):
+        for node in sorted(nodes, key=_creation_order, reverse=True):
             g = grads.pop(node, None)
             if g is None:
                 continue  # nothing flowed here (every consumer returned None)
             if node in wanted:
                 captured[id(wanted[node])] = g
-            if getattr(node, "_retained", None) is not None:
+            if node._retained is not None:
                 _retain(node, g)
             # 3. the local step of the chain rule
             input_grads, summed = _call_backward(node, g)
@@ -105,6 +109,9 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
     return None
 
 
+_creation_order = operator.attrgetter("_seq")
+
+
 def _call_backward(node, g):
     """Call ``node.backward`` and make its answer one gradient per input, of the input's shape and dtype."""
     try:
@@ -113,19 +120,20 @@ def _call_backward(node, g):
         if grad_mode._anomaly_enabled and getattr(node, "_created_at", "") and hasattr(e, "add_note"):
             e.add_note(f"(anomaly mode) {node.name()} was created at (most recent call last):\n{node._created_at}")
         raise
-    if not isinstance(out, tuple):
+    if type(out) is not tuple:
         out = (out,)
-    n_args = len(node._next)
-    if len(out) < n_args or any(x is not None for x in out[n_args:]):
+    metas = node._inputs_meta
+    if len(out) != len(metas) and (len(out) < len(metas) or any(x is not None for x in out[len(metas):])):
         raise RuntimeError(
             f"{node.name()}: backward returned {len(out)} gradient(s) but forward took "
-            f"{n_args} positional argument(s); return one per argument (None where none is needed)")
-    result, summed = [], []
-    for i, (gi, meta) in enumerate(zip(out, node._inputs_meta)):
+            f"{len(metas)} positional argument(s); return one per argument (None where none is needed)")
+    result, summed = list(out[:len(metas)]), []
+    for i, meta in enumerate(metas):
+        gi = result[i]
         if meta is None or gi is None:
-            result.append(None)
+            result[i] = None
             continue
-        if not isinstance(gi, (np.ndarray, Tensor)):
+        if type(gi) is not np.ndarray and not isinstance(gi, Tensor):
             gi = np.asarray(gi)  # a NumPy scalar from arithmetic on 0-d arrays
         shape, dtype = meta
         if gi.shape != shape:
@@ -140,7 +148,7 @@ def _call_backward(node, g):
             gi = gi.to(dtype) if isinstance(gi, Tensor) else gi.astype(dtype)
         if grad_mode._anomaly_enabled:
             _check_finite(node, i, gi)
-        result.append(gi)
+        result[i] = gi
     return result, summed
 
 

@@ -70,6 +70,8 @@ class Function:
     Call ``MyFunction.apply(*args, **kwargs)``, never forward directly.
     """
 
+    _retained = None  # a weak reference to the output, when retain_grad() was called on it
+
     def __init__(self):
         self.needs_input_grad = ()
         self._to_save = ()
@@ -119,23 +121,33 @@ class Function:
     def apply(cls, *args, **kwargs):
         """Run forward on the arguments' arrays and, if any input requires grad, record a node."""
         ctx = cls()
-        record = grad_mode._enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        raw, needs, record = [], [], False
+        for a in args:  # one pass: the arrays for forward, and which inputs want a gradient
+            if isinstance(a, Tensor):
+                raw.append(a._data)
+                needs.append(a._requires_grad)
+                record = record or a._requires_grad
+            else:
+                raw.append(a)
+                needs.append(False)
+        record = record and grad_mode._enabled
         if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        raw = [a._data if isinstance(a, Tensor) else a for a in args]
+            ctx.needs_input_grad = tuple(needs)
         result = data = cls.forward(ctx, *raw, **kwargs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # a NumPy scalar (e.g. a full sum) becomes a 0-d array
         if not record or data.dtype.kind != "f":  # only floating results carry gradients
-            return _share_version(Tensor._make(data), args)
-        out = _share_version(Tensor._make(data, True, ctx), args)
+            out = Tensor._make(data)
+            return out if data.base is None else _share_version(out, args)
+        out = Tensor._make(data, True, ctx)
+        if data.base is not None:
+            _share_version(out, args)
         ctx._seq = next(_sequence)
-        ctx._next = tuple((a.grad_fn or a) if need else None
-                          for a, need in zip(args, ctx.needs_input_grad))
-        ctx._inputs_meta = tuple((a._data.shape, a._data.dtype) if need else None
-                                 for a, need in zip(args, ctx.needs_input_grad))
+        # where each input's gradient goes next: the node that made it, the leaf itself, or nowhere
+        ctx._next = tuple([(a.grad_fn or a) if need else None for a, need in zip(args, needs)])
+        ctx._inputs_meta = tuple([(r.shape, r.dtype) if need else None for r, need in zip(raw, needs)])
         if ctx._to_save:
-            ctx._saved = tuple(_resolve_saved(s, args, raw, result, data, out) for s in ctx._to_save)
+            ctx._saved = tuple([_resolve_saved(s, args, raw, result, data, out) for s in ctx._to_save])
             ctx._to_save = ()
         if grad_mode._anomaly_enabled:
             ctx._created_at = grad_mode._creation_trace()
@@ -183,11 +195,12 @@ def _share_version(out, args):
 
 
 def _resolve_saved(s, args, raw, result, data, out):
+    """What forward saved, told apart by identity: an input tensor's array, the output, or another array."""
     if s is result or s is data:
         return _SavedOutput(data, out._vc)
-    for a, r in zip(args, raw):
-        if s is r and isinstance(a, Tensor):
-            return _Saved(a)
+    for i, r in enumerate(raw):
+        if s is r:
+            return _Saved(args[i]) if isinstance(args[i], Tensor) else s
     return s  # an intermediate array: a constant as far as the graph is concerned
 
 

@@ -264,7 +264,11 @@ class Sum(Function):
             axes = range(len(ctx.in_shape)) if ctx.axis is None else ctx.axis
             kept = tuple(1 if i in axes else n for i, n in enumerate(ctx.in_shape))
             g = g.reshape(kept)
-        return Expand.call(g, shape=ctx.in_shape), None, None
+        if isinstance(g, Tensor):
+            return Expand.apply(g, shape=ctx.in_shape), None, None
+        out = np.empty(ctx.in_shape, g.dtype)  # on arrays: fill a new array (np.broadcast_to's
+        out[...] = g                           # checks cost more than the copy for small sums)
+        return out, None, None
 
 
 # ============================================================================
@@ -392,19 +396,23 @@ def operand(op, x):
                     "a NumPy array or a Python number")
 
 
+def _needs_promotion(a, b):
+    """False in the common cases: two tensors of one dtype, or a float tensor and a Python number."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            return a._data.dtype != b._data.dtype
+        return not (type(b) in (int, float) and a._data.dtype.kind == "f")
+    return not (isinstance(b, Tensor) and type(a) in (int, float) and b._data.dtype.kind == "f")
+
+
 def promote(op, a, b):
     """Both operands, converted to the result dtype of PyTorch's promotion rule."""
-    a, b = operand(op, a), operand(op, b)
-    da = a._data if isinstance(a, Tensor) else a
-    db = b._data if isinstance(b, Tensor) else b
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if da.dtype == db.dtype:
-            return a, b
-    elif isinstance(a, Tensor) and a._data.dtype.kind == "f" and isinstance(b, (int, float)):
-        return a, b  # the common case: float tensor and a Python number
-    elif isinstance(b, Tensor) and b._data.dtype.kind == "f" and isinstance(a, (int, float)):
+    if not _needs_promotion(a, b):
         return a, b
-    dt = dtypes.result_dtype(da, db)
+    a, b = operand(op, a), operand(op, b)  # arrays and lists become tensors, NumPy scalars numbers
+    if not _needs_promotion(a, b):
+        return a, b
+    dt = dtypes.result_dtype(a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b)
     if isinstance(a, Tensor) and a.dtype != dt:
         a = a.to(dt)
     if isinstance(b, Tensor) and b.dtype != dt:
@@ -440,9 +448,9 @@ def add(a, b): return binary("add", Add, a, b)
 def sub(a, b): return binary("sub", Sub, a, b)
 def mul(a, b): return binary("mul", Mul, a, b)
 def div(a, b):
-    a, b = operand("div", a), operand("div", b)
-    if not any(x.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float) for x in (a, b)):
-        a, b = (x.float() if isinstance(x, Tensor) else x for x in (a, b))  # int / int is float32, as in PyTorch
+    a, b = promote("div", a, b)
+    if (a if isinstance(a, Tensor) else b).dtype.kind != "f":  # int / int is float32, as in PyTorch
+        a, b = (x.float() if isinstance(x, Tensor) else x for x in (a, b))
     return binary("div", Div, a, b)
 
 

@@ -1,10 +1,65 @@
 """The math of the layers and losses as functions: ``F.linear``, ``F.mse_loss``.
 
-Both are compositions of the core's primitives (matmul, transpose, add, sub,
-pow, sum, div), so their gradients come from those primitives' backwards.
+Each is one ``autograd.Function``, defined here exactly as a user defines a
+custom op, and its backward is the lecture notes' hand-derived formula:
+
+    ℓ = 1/(2n)·Σ(ŷ − y)²     ∂ℓ/∂ŷ = (ŷ − y)/n
+    ŷ = x Wᵀ + b             ∂ℓ/∂W = gᵀ x,  ∂ℓ/∂b = Σ_rows g,  ∂ℓ/∂x = g W
+
+so together ∂ℓ/∂W = Xᵀ(Xw + b − y)/n and ∂ℓ/∂b = Σ(Xw + b − y)/n.  The same
+values come out of the core's primitives composed (``x @ W.T + b``,
+``((ŷ − y) ** 2).sum() / (2n)``) — the tests check both agree — but one node
+for each does the work of the four to six a composition records, which is
+most of the time of a small training step.
 """
 from ..core import Tensor
-from ..core import ops
+from ..core import dtypes, ops
+from ..core.function import Function
+
+
+class Linear(Function):
+    """out = x Wᵀ + b         ∂L/∂x = g W        ∂L/∂W = gᵀ x        ∂L/∂b = Σ_rows g
+
+    x is (*, in), W is (out, in), b is (out,) or None; every leading dimension
+    of x is one more row of the batch.
+    """
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T
+        return out if bias is None else out + bias
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        n_out, n_in = weight.shape
+        rows = g.reshape(-1, n_out)
+        return (g @ weight if ctx.needs_input_grad[0] else None,
+                rows.T @ x.reshape(-1, n_in) if ctx.needs_input_grad[1] else None,
+                rows.sum(axis=0) if ctx.needs_input_grad[2] else None)
+
+
+class HalfSquaredError(Function):
+    """out = ½·Σ(ŷ − y)² · s, s = 1/n for 'mean' (n elements), 1 for 'sum'; ½(ŷ − y)² for 'none'
+
+    ∂L/∂ŷ = g · s · (ŷ − y)        ∂L/∂y = −∂L/∂ŷ
+    """
+    @staticmethod
+    def forward(ctx, input, target, reduction):
+        ctx.save_for_backward(input, target)  # not ŷ − y: backward recomputes it, so that under
+        diff = input - target                 # create_graph it is part of the graph
+        ctx.scale = 1 / diff.size if reduction == "mean" and diff.size else 1
+        if reduction == "none":
+            return 0.5 * diff * diff
+        total = 0.5 * (diff * diff).sum()
+        return total / diff.size if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, g):
+        input, target = ctx.saved_tensors
+        grad = (input - target) * (g * ctx.scale)
+        return (grad if ctx.needs_input_grad[0] else None,
+                -grad if ctx.needs_input_grad[1] else None)
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -12,10 +67,13 @@ _REDUCTIONS = ("mean", "sum", "none")
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b, for x of shape (*, in), W of shape (out, in) and b of shape (out,).
 
-    Gradients (from the primitives): ∂L/∂x = g W, ∂L/∂W = gᵀ x, ∂L/∂b = Σ_rows g.
+    Gradients (see ``Linear``): ∂L/∂x = g W, ∂L/∂W = gᵀ x, ∂L/∂b = Σ_rows g.
     """
-    out = ops.matmul(input, weight.T)
-    return out if bias is None else out + bias
+    tensors = (input, weight) if bias is None else (input, weight, bias)
+    if any(t.dtype != weight.dtype for t in tensors):  # promote as matmul would: float64 data
+        dt = dtypes.result_dtype(*(t._data for t in tensors))  # through a float32 layer gives float64
+        input, weight, bias = (None if t is None else t.to(dt) for t in (input, weight, bias))
+    return Linear.apply(input, weight, bias)
 
 
 def _check_reduction(op, reduction):
@@ -40,12 +98,10 @@ def mse_loss(input, target, reduction="mean"):
                             "convert it with tinygrad_lr.tensor(...) or tinygrad_lr.from_numpy(...)")
     if input.shape != target.shape:
         raise ValueError(_shape_mismatch(tuple(input.shape), tuple(target.shape)))
-    squared = (input - target) ** 2
-    if reduction == "none":
-        return squared / 2
-    if reduction == "sum":
-        return squared.sum() / 2
-    return squared.sum() / (2 * squared.numel())
+    input, target = ops.promote("MSELoss", input, target)
+    if input.dtype.kind != "f":
+        input, target = input.float(), target.float()
+    return HalfSquaredError.apply(input, target, reduction=reduction)
 
 
 def _shape_mismatch(si, st):
