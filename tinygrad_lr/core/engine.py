@@ -85,8 +85,10 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                 if isinstance(n, Function) and n not in nodes:
                     stack.append(n)
 
-    # 2. newest first: a node's gradient is complete when it is visited
-    with grad_mode.set_grad_enabled(create_graph):
+    # 2. newest first: a node's gradient is complete when it is visited.  The backward
+    #    formulas record a graph of their own only under create_graph.
+    previous, grad_mode._enabled = grad_mode._enabled, create_graph
+    try:
         for node in sorted(nodes, key=_creation_order, reverse=True):
             g = grads.pop(node, None)
             if g is None:
@@ -104,6 +106,8 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                     deliver(target, gi)
             if not retain_graph:
                 node._free()
+    finally:
+        grad_mode._enabled = previous
     if inputs is not None:
         return [captured.get(id(t)) for t in inputs]
     return None

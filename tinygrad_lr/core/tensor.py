@@ -125,7 +125,6 @@ class Tensor:
                 differentiated again (second derivatives, Hessians).
             inputs: accumulate only into these leaves.
         """
-        from . import engine
         if not self._requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad and has no grad_fn, so there is "
@@ -136,12 +135,12 @@ class Tensor:
             retain_graph = create_graph
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = engine.backward([self], [gradient], retain_graph, create_graph, inputs)
+            grads = _engine.backward([self], [gradient], retain_graph, create_graph, inputs)
             for t, g in zip(inputs, grads):
                 if g is not None:
-                    engine._accumulate(t, g, create_graph)
+                    _engine._accumulate(t, g, create_graph)
             return
-        engine.backward([self], [gradient], retain_graph, create_graph)
+        _engine.backward([self], [gradient], retain_graph, create_graph)
 
     def detach(self):
         """The same values (shared memory) without history: a new leaf."""
@@ -412,4 +411,4 @@ class Tensor:
         return _ops.overwrite("uniform_", self, random._uniform_array(a, b, self.shape, self.dtype, generator))
 
 
-from . import ops as _ops  # noqa: E402  (ops build on Tensor: import once it exists)
+from . import engine as _engine, ops as _ops  # noqa: E402  (they build on Tensor: import once it exists)
