@@ -20,6 +20,7 @@ from .core.ops import cat, stack
 from .core.random import Generator, default_generator, initial_seed, manual_seed
 from . import autograd  # noqa: F401
 from . import data, nn, optim, utils  # noqa: F401  (the training stack, on top of the core)
+from . import linalg  # noqa: F401  (lstsq, solve: the closed form)
 from .serialization import load, save
 
 __version__ = "0.1.0"

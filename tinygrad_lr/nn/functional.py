@@ -69,9 +69,9 @@ def linear(input, weight, bias=None):
 
     Gradients (see ``Linear``): ∂L/∂x = g W, ∂L/∂W = gᵀ x, ∂L/∂b = Σ_rows g.
     """
-    tensors = (input, weight) if bias is None else (input, weight, bias)
-    if any(t.dtype != weight.dtype for t in tensors):  # promote as matmul would: float64 data
-        dt = dtypes.result_dtype(*(t._data for t in tensors))  # through a float32 layer gives float64
+    if input.dtype != weight.dtype or bias is not None and bias.dtype != weight.dtype:
+        # promote as matmul would: float64 data through a float32 layer gives float64
+        dt = dtypes.result_dtype(*(t._data for t in (input, weight, bias) if t is not None))
         input, weight, bias = (None if t is None else t.to(dt) for t in (input, weight, bias))
     return Linear.apply(input, weight, bias)
 

@@ -6,3 +6,4 @@
 from . import lr_scheduler  # noqa: F401
 from .optimizer import Optimizer  # noqa: F401
 from .sgd import SGD  # noqa: F401
+from .newton import Newton  # noqa: F401  (θ ← θ − H⁻¹∇ℓ, the Hessian by double backward)
