@@ -17,6 +17,7 @@ so a crash mid-save leaves the previous checkpoint intact.
 """
 import json
 import os
+import struct
 import tempfile
 import zipfile
 
@@ -187,9 +188,11 @@ def _load_file(fh, where):
         raise _corrupt(where, "it is neither a NumPy .npz nor .npy file" if magic else "it is empty")
     try:
         names = zipfile.ZipFile(fh).namelist()
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
+    except _ZIP_ERRORS as e:
         raise _corrupt(where, f"the zip archive is damaged ({e})") from None
     fh.seek(start)
+    if _hidden_entries(fh, start, len(names)):
+        raise _corrupt(where, "its zip directory is damaged (it lists fewer entries than the archive holds)")
     if any(n.endswith(".pkl") for n in names):
         raise _pickled(where, " (a PyTorch torch.save file?)")
     others = [n for n in names if not n.endswith(".npy")]
@@ -220,8 +223,34 @@ def _read(fn, where):
         if "pickle" in str(e) or "Object arrays" in str(e):
             raise _pickled(where) from None
         raise _corrupt(where, str(e)) from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+    except _ZIP_ERRORS + (KeyError,) as e:
         raise _corrupt(where, str(e)) from None
+
+
+# what zipfile raises on a damaged archive: besides BadZipFile, a garbled header field can read as an
+# unsupported feature (NotImplementedError: compression, version), encryption (RuntimeError) or nonsense
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, struct.error,
+               OverflowError)
+
+
+def _hidden_entries(fh, start, listed):
+    """True if the zip's end record counts more (or fewer) entries than its directory lists.
+
+    zipfile reads the central directory entry by entry and never compares with that count, so a
+    damaged length field can hide entries; a checkpoint that lost its structure entry that way would
+    load as a plain .npz of some of its arrays, silently.  (The end record is the last 22 bytes, or
+    up to 64 KiB more with a zip comment; 0xFFFF means a ZIP64 count, which we leave to zipfile.)
+    """
+    fh.seek(0, os.SEEK_END)
+    end = fh.tell()
+    fh.seek(max(start, end - 22 - 65535))
+    tail = fh.read()
+    fh.seek(start)
+    i = tail.rfind(b"PK\x05\x06")
+    if i < 0 or len(tail) < i + 22:
+        return False
+    total, = struct.unpack("<H", tail[i + 10:i + 12])
+    return total not in (listed, 0xFFFF)
 
 
 def _decode(node, npz, where, memo):

@@ -82,7 +82,7 @@ def _leaf(arr, requires_grad, op="tensor"):
     return t
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, requires_grad=False, *, device=None):
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array, a Tensor).
 
     Example::
@@ -90,6 +90,7 @@ def tensor(data, dtype=None, requires_grad=False):
         >>> tensor([[1., 2.]], requires_grad=True)
         tensor([[1., 2.]], requires_grad=True)
     """
+    _check_device(device, "tensor")
     return _leaf(_to_array(data, dtype, "tensor"), requires_grad)
 
 
@@ -103,8 +104,9 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
-def as_tensor(data, dtype=None):
+def as_tensor(data, dtype=None, device=None):
     """Like ``tensor``, but shares memory with a NumPy array (or a Tensor) when no conversion is needed."""
+    _check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
         return data
     if isinstance(data, np.ndarray) and data.dtype in dtypes._NAMES and (dtype is None or data.dtype == np.dtype(dtype)):
@@ -120,44 +122,53 @@ def _size(size, op):
     return tuple(int(n) for n in size)
 
 
-def _filled(op, size, value, dtype, requires_grad):
+def _check_device(device, op):
+    """``device=`` is accepted so PyTorch code runs: the CPU is the only device."""
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise RuntimeError(f"{op}: tinygrad_lr computes with NumPy on the CPU only, so device={str(device)!r} is "
+                           "not available; use device='cpu' or leave device= out")
+
+
+def _filled(op, size, value, dtype, requires_grad, device=None):
+    _check_device(device, op)
     dt = dtypes.to_dtype(dtype, op) or dtypes._DEFAULT_FOR_PYTHON.get(type(value), dtypes.float32)
     return _leaf(np.full(_size(size, op), value, dtype=dt), requires_grad)
 
 
-def zeros(*size, dtype=None, requires_grad=False):
+def zeros(*size, dtype=None, requires_grad=False, device=None):
     """A tensor of zeros, float32 unless ``dtype`` says otherwise."""
-    return _filled("zeros", size, 0.0, dtype, requires_grad)
+    return _filled("zeros", size, 0.0, dtype, requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad=False):
-    return _filled("ones", size, 1.0, dtype, requires_grad)
+def ones(*size, dtype=None, requires_grad=False, device=None):
+    return _filled("ones", size, 1.0, dtype, requires_grad, device)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, requires_grad=False, *, device=None):
     """A tensor filled with one value; its dtype follows the value (1.0 → float32, 1 → int64)."""
     size = (size,) if isinstance(size, (int, np.integer)) else size
-    return _filled("full", (size,), fill_value, dtype, requires_grad)
+    return _filled("full", (size,), fill_value, dtype, requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+def empty(*size, dtype=None, requires_grad=False, device=None):
+    return _filled("empty", size, 0.0, dtype, requires_grad, device)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    return _filled("zeros_like", t.shape, 0, dtype or t.dtype, requires_grad)
+def zeros_like(t, dtype=None, requires_grad=False, *, device=None):
+    return _filled("zeros_like", t.shape, 0, dtype or t.dtype, requires_grad, device)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    return _filled("ones_like", t.shape, 1, dtype or t.dtype, requires_grad)
+def ones_like(t, dtype=None, requires_grad=False, *, device=None):
+    return _filled("ones_like", t.shape, 1, dtype or t.dtype, requires_grad, device)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return _filled("full_like", t.shape, fill_value, dtype or t.dtype, requires_grad)
+def full_like(t, fill_value, dtype=None, requires_grad=False, *, device=None):
+    return _filled("full_like", t.shape, fill_value, dtype or t.dtype, requires_grad, device)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, *, device=None):
     """[start, start+step, …) up to ``end`` (excluded); int64 for integers, float32 otherwise."""
+    _check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -170,31 +181,36 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _leaf(np.arange(start, end, step).astype(dt), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def linspace(start, end, steps, dtype=None, requires_grad=False, *, device=None):
+    _check_device(device, "linspace")
     dt = dtypes.to_dtype(dtype, "linspace") or dtypes.float32
     return _leaf(np.linspace(start, end, steps).astype(dt), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n, m=None, dtype=None, requires_grad=False, *, device=None):
+    _check_device(device, "eye")
     return _leaf(np.eye(n, m, dtype=dtypes.to_dtype(dtype, "eye") or dtypes.float32), requires_grad)
 
 
 # ---- random (all from the one seeded generator, see random.py) ----------------
-def randn(*size, dtype=None, requires_grad=False, generator=None):
+def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Samples of the standard normal N(0, 1)."""
+    _check_device(device, "randn")
     return _leaf(random._normal_array(0.0, 1.0, _size(size, "randn"), dtype, generator), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False, generator=None):
+def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Samples of the uniform U(0, 1)."""
+    _check_device(device, "rand")
     return _leaf(random._uniform_array(0.0, 1.0, _size(size, "rand"), dtype, generator), requires_grad)
 
 
-def normal(mean, std, size=None, *, dtype=None, requires_grad=False, generator=None):
+def normal(mean, std, size=None, *, dtype=None, requires_grad=False, generator=None, device=None):
     """Samples of N(mean, std²): ``normal(0, 0.01, (1000, 2))``.
 
     ``mean`` and ``std`` may also be tensors (element-wise parameters; then ``size`` is their shape).
     """
+    _check_device(device, "normal")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
@@ -210,8 +226,9 @@ def normal(mean, std, size=None, *, dtype=None, requires_grad=False, generator=N
     return _leaf(random._normal_array(mean, std, _size(size, "normal"), dtype, generator), requires_grad)
 
 
-def randint(low, high=None, size=None, *, dtype=None, generator=None):
+def randint(low, high=None, size=None, *, dtype=None, generator=None, device=None):
     """Integers uniformly from [low, high)."""
+    _check_device(device, "randint")
     if high is None:
         low, high = 0, low
     if size is None:
@@ -223,7 +240,8 @@ def randint(low, high=None, size=None, *, dtype=None, generator=None):
     return Tensor._make(random._rng(generator).integers(low, high, size).astype(dt))
 
 
-def randperm(n, *, dtype=None, generator=None):
+def randperm(n, *, dtype=None, generator=None, device=None):
     """A random permutation of 0 … n−1."""
+    _check_device(device, "randperm")
     dt = dtypes.to_dtype(dtype, "randperm") or dtypes.int64
     return Tensor._make(random._rng(generator).permutation(n).astype(dt))

@@ -85,11 +85,15 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                 if isinstance(n, Function) and n not in nodes:
                     stack.append(n)
 
+    order = sorted(nodes, key=_creation_order, reverse=True)
+    if inputs is not None:  # only the nodes on a path to a requested input need to run
+        order = _on_path_to(order, wanted)
+
     # 2. newest first: a node's gradient is complete when it is visited.  The backward
     #    formulas record a graph of their own only under create_graph.
     previous, grad_mode._enabled = grad_mode._enabled, create_graph
     try:
-        for node in sorted(nodes, key=_creation_order, reverse=True):
+        for node in order:
             g = grads.pop(node, None)
             if g is None:
                 continue  # nothing flowed here (every consumer returned None)
@@ -114,6 +118,17 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
 
 
 _creation_order = operator.attrgetter("_seq")
+
+
+def _on_path_to(order, wanted):
+    """The nodes (newest first) from which a wanted input can be reached: oldest first, a node is
+    on a path if it is wanted itself or sends a gradient to a wanted leaf or to a node on a path."""
+    useful = set()
+    for node in reversed(order):
+        if node in wanted or any(n in useful if isinstance(n, Function) else id(n) in wanted
+                                 for n in node._next if n is not None):
+            useful.add(node)
+    return [n for n in order if n in useful]
 
 
 def _call_backward(node, g):

@@ -124,7 +124,10 @@ class Function:
         raw, needs, record = [], [], False
         for a in args:  # one pass: the arrays for forward, and which inputs want a gradient
             if isinstance(a, Tensor):
-                raw.append(a._data)
+                data = a._data
+                if any(data is r for r in raw):  # x and x.detach() share one array: a view of it keeps
+                    data = data.view()          # what forward saves attributable to the right input
+                raw.append(data)
                 needs.append(a._requires_grad)
                 record = record or a._requires_grad
             else:

@@ -72,8 +72,9 @@ class Div(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
+        # −g · (x / y) / y, not −g · x / y²: y² overflows (or underflows) in float32 long before the result does
         return (g / y if ctx.needs_input_grad[0] else None,
-                -g * x / (y * y) if ctx.needs_input_grad[1] else None)
+                -g * (x / y / y) if ctx.needs_input_grad[1] else None)
 
 
 # ============================================================================
@@ -96,7 +97,10 @@ class Pow(Function):
     def forward(ctx, x, exponent):
         ctx.save_for_backward(x)
         ctx.exponent = exponent
-        return x ** exponent
+        if exponent >= 0:
+            return x ** exponent
+        with np.errstate(divide="ignore"):  # 0 ** -1 = inf, silently as in PyTorch
+            return x ** exponent
 
     @staticmethod
     def backward(ctx, g):
@@ -106,14 +110,16 @@ class Pow(Function):
             return g * 0, None  # x⁰ = 1 is constant (0 · x⁻¹ would be NaN at x = 0)
         if p == 2:
             return g * 2 * x, None  # the common square: skip computing x¹
-        return g * p * x ** (p - 1), None
+        with np.errstate(divide="ignore"):  # for p < 1 the slope at x = 0 is inf (e.g. sqrt), as in PyTorch
+            return g * p * x ** (p - 1), None
 
 
 class Exp(Function):
     """out = eˣ               ∂L/∂x = g · eˣ = g · out"""
     @staticmethod
     def forward(ctx, x):
-        out = np.exp(x)
+        with np.errstate(over="ignore"):  # e¹⁰⁰⁰ = inf, silently as in PyTorch
+            out = np.exp(x)
         ctx.save_for_backward(out)
         return out
 
@@ -128,12 +134,14 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x)
+        with np.errstate(divide="ignore"):  # ln 0 = -inf, silently as in PyTorch (ln of x < 0 still warns)
+            return np.log(x)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g / x
+        with np.errstate(divide="ignore"):  # the slope 1/x at x = 0 is inf
+            return g / x
 
 
 class Abs(Function):
@@ -165,11 +173,13 @@ class ReLU(Function):
 class Sigmoid(Function):
     """out = 1 / (1 + e⁻ˣ)    ∂L/∂x = g · out · (1 − out)
 
-    Computed as ½(1 + tanh(x/2)), the same function, which never overflows.
+    Computed as exp(−ln(1 + e⁻ˣ)), the same function, with ``np.logaddexp(0, −x)``
+    for ln(1 + e⁻ˣ): it never overflows, and keeps the tiny values of the left
+    tail (σ(−40) ≈ 4.2e−18, so ln σ(−40) = −40 rather than ln 0).
     """
     @staticmethod
     def forward(ctx, x):
-        out = 0.5 * (1 + np.tanh(0.5 * x))
+        out = np.exp(-np.logaddexp(0, -x))
         ctx.save_for_backward(out)
         return out
 
@@ -771,7 +781,7 @@ def seed_gradient(op, out, gradient, create_graph):
                 f"{op}: grad can be implicitly created only for scalar outputs, but the output has shape "
                 f"{tuple(out.shape)}. Reduce it to a scalar first (e.g. loss.sum() or loss.mean()), or pass "
                 f"gradient= (∂L/∂output) with shape {tuple(out.shape)}")
-        g = np.ones(out.shape, dtype=out.dtype)
+        g = np.array(1, dtype=out.dtype).reshape(out.shape)  # ∂L/∂L = 1 (np.ones is slower for one element)
     else:
         g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=out.dtype)
         if g.shape != out.shape:

@@ -8,6 +8,8 @@ that op (see ``function.py``); a tensor made by the user is a *leaf*
 Operators and methods here are thin: they turn Python numbers and arrays
 into operands and call the ops of ``ops.py``, where the math lives.
 """
+import math
+
 import numpy as np
 
 from . import dtypes, grad_mode
@@ -233,8 +235,11 @@ class Tensor:
     # ---- dtype and copies (recorded, so gradients flow through) ----------------
     def to(self, *args, dtype=None, **kwargs):
         """Convert to a dtype: ``t.to(tinygrad_lr.float64)``.  ``to('cpu')`` is accepted and does nothing."""
+        from .creation import _check_device
+        _check_device(kwargs.get("device"), "to")
         for a in args:
-            if isinstance(a, str) and a.startswith("cpu"):
+            if isinstance(a, str):  # a device: 'cpu' is fine, 'cuda' gets an error that says why
+                _check_device(a, "to")
                 continue
             dtype = a.dtype if isinstance(a, Tensor) else a
         if dtype is None or np.dtype(dtype) == self.dtype:
@@ -337,7 +342,8 @@ class Tensor:
             return self.reshape(1)
         s = _ops.normalize_dim("flatten", start_dim, self.ndim)
         e = _ops.normalize_dim("flatten", end_dim, self.ndim)
-        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
+        size = math.prod(self.shape[s:e + 1])  # not -1: that is ambiguous when another dim is 0
+        return self.reshape(self.shape[:s] + (size,) + self.shape[e + 1:])
 
     def unsqueeze(self, dim):
         d = _ops.normalize_dim("unsqueeze", dim, self.ndim + 1)

@@ -36,7 +36,9 @@ def _stack_arrays(arrays, batch):
     for i, s in enumerate(shapes):
         if s != shapes[0]:
             raise ValueError(f"default_collate: samples have different shapes: sample 0 has {shapes[0]} but "
-                             f"sample {i} has {s}; stacking needs equal shapes (pad them, or pass collate_fn=...)")
+                             f"sample {i} has {s}; stacking needs equal shapes (pad them, or pass collate_fn=...). "
+                             "If you passed (X, y) to DataLoader, it sees two samples, X and y: pass "
+                             "TensorDataset(X, y)")
     return np.stack(arrays)
 
 

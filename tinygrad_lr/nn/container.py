@@ -103,5 +103,8 @@ def _check_module(module, where):
     if isinstance(module, type) and issubclass(module, Module):
         raise TypeError(f"Sequential: {where} is the class {module.__name__}, not a module; "
                         f"create one: {module.__name__}(...)")
+    if isinstance(module, (list, tuple)):
+        raise TypeError(f"Sequential: {where} is a {type(module).__name__}, not a Module; pass the layers "
+                        "one by one: Sequential(*layers)")
     if not isinstance(module, Module):
         raise TypeError(f"Sequential: {where} is a {type(module).__name__}, not a Module")

@@ -12,6 +12,8 @@ values come out of the core's primitives composed (``x @ W.T + b``,
 for each does the work of the four to six a composition records, which is
 most of the time of a small training step.
 """
+import numpy as np
+
 from ..core import Tensor
 from ..core import dtypes, ops
 from ..core.function import Function
@@ -51,7 +53,7 @@ class HalfSquaredError(Function):
         ctx.scale = 1 / diff.size if reduction == "mean" and diff.size else 1
         if reduction == "none":
             return 0.5 * diff * diff
-        total = 0.5 * (diff * diff).sum()
+        total = 0.5 * np.add.reduce(diff * diff, axis=None)  # = .sum(), without NumPy's Python wrapper
         return total / diff.size if reduction == "mean" else total
 
     @staticmethod
@@ -69,7 +71,8 @@ def linear(input, weight, bias=None):
 
     Gradients (see ``Linear``): ∂L/∂x = g W, ∂L/∂W = gᵀ x, ∂L/∂b = Σ_rows g.
     """
-    if input.dtype != weight.dtype or bias is not None and bias.dtype != weight.dtype:
+    dt = weight._data.dtype
+    if input._data.dtype != dt or bias is not None and bias._data.dtype != dt:
         # promote as matmul would: float64 data through a float32 layer gives float64
         dt = dtypes.result_dtype(*(t._data for t in (input, weight, bias) if t is not None))
         input, weight, bias = (None if t is None else t.to(dt) for t in (input, weight, bias))
@@ -77,6 +80,10 @@ def linear(input, weight, bias=None):
 
 
 def _check_reduction(op, reduction):
+    if not isinstance(reduction, str):  # nn.MSELoss(y_hat, ...): the loss is made first, then called
+        raise TypeError(f"{op}: reduction must be 'mean', 'sum' or 'none', got a {type(reduction).__name__}. "
+                        f"Create the loss first, then call it on the prediction and the target: "
+                        f"loss = nn.{op}(); l = loss(y_hat, y)")
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: reduction={reduction!r} is not a valid value; use 'mean', 'sum' or 'none'")
 

@@ -68,8 +68,9 @@ class Linear(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{self._arrow()}: expected a Tensor as input, got {type(input).__name__}; "
                             "convert it with tinygrad_lr.tensor(x) or tinygrad_lr.from_numpy(x)")
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(self._shape_error(tuple(input.shape)))
+        shape = input.shape
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(self._shape_error(tuple(shape)))
         return F.linear(input, self.weight, self.bias)
 
     def _arrow(self):

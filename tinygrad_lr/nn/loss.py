@@ -28,8 +28,12 @@ class MSELoss(Module):
         tensor(1.)
     """
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, *args, reduction="mean"):
         super().__init__()
+        if len(args) > 1 or args and not isinstance(args[0], str):
+            F._check_reduction("MSELoss", args[0])  # MSELoss(y_hat, y): says to create the loss first
+            raise TypeError(f"MSELoss: takes at most one positional argument (reduction), got {len(args)}")
+        reduction = args[0] if args else reduction
         F._check_reduction("MSELoss", reduction)
         self.reduction = reduction
 

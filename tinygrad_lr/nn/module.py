@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core import Tensor
 from ..core import dtypes
+from ..core.creation import _check_device
 from .parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -267,8 +268,10 @@ class Module:
 
     def to(self, *args, dtype=None, **kwargs):
         """Convert the floating-point parameters and buffers to ``dtype`` in place; ``to('cpu')`` does nothing."""
+        _check_device(kwargs.get("device"), "Module.to")
         for a in args:
-            if isinstance(a, str) and a.startswith("cpu"):
+            if isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
+                _check_device(a, "Module.to")  # 'cpu' is fine; 'cuda' gets an error that says why
                 continue
             dtype = a
         if dtype is None:

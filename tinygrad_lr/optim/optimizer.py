@@ -37,8 +37,10 @@ class Optimizer:
         try:
             groups = list(params)
         except TypeError:
+            hint = ("; call the method: model.parameters()" if callable(params) and not hasattr(params, "parameters")
+                    else "; pass model.parameters()" if hasattr(params, "parameters") else "")
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                            f"but got {type(params).__name__}") from None
+                            f"but got {type(params).__name__}{hint}") from None
         if not groups:
             raise ValueError("optimizer got an empty parameter list: pass model.parameters() of a model that has "
                              "parameters (a generator of parameters can only be used once)")

@@ -1,0 +1,616 @@
+"""The catalogue of user mistakes: every plausible misuse of the public API, and what the learner sees.
+
+Each entry is one row of ``MISTAKES``: what was done, the code that does it,
+and either the exception (its family, and a pattern its message must match:
+the message names the problem and the fix) or, where PyTorch carries on, a
+check that tinygrad_lr carries on the same way (``step()`` with no gradients
+is a no-op; forgetting ``zero_grad`` accumulates).  The README's
+troubleshooting section is this table:
+``python tests/test_mistakes.py`` prints it as Markdown.
+
+Core op mistakes (broadcasting, dims, indexing, bad data) are listed in
+tests/test_errors.py; this catalogue is the learner's path: a model, a loss,
+a training loop, a data loader, a checkpoint.
+"""
+import os
+import pickle
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+import pytest
+
+import tinygrad_lr
+from tinygrad_lr import nn, optim
+from tinygrad_lr.data import DataLoader, TensorDataset
+
+
+@dataclass(frozen=True)
+class Mistake:
+    id: str
+    what: str                     # the mistake, in the learner's words
+    action: Callable              # does it; gets a temporary directory (a Path)
+    error: Optional[type] = None  # the exception it must raise, or None: PyTorch carries on, and so do we
+    match: str = ""               # a pattern the message must match (re.search)
+    check: Optional[Callable] = None   # for the carry-on entries: asserts on what action returned
+    seen: str = ""                # for the carry-on entries: what you see
+    fix: str = ""
+
+
+# ---- a few things to make mistakes with --------------------------------------------------
+def _data(n=5):
+    g = tinygrad_lr.Generator().manual_seed(0)
+    X = tinygrad_lr.randn(n, 2, generator=g)
+    return X, X @ tinygrad_lr.tensor([[2.0], [-3.4]]) + 4.2
+
+
+def _net():
+    tinygrad_lr.manual_seed(0)
+    return nn.Linear(2, 1)
+
+
+def _step_before_backward(tmp):
+    net = _net()
+    before = net.weight.detach().clone()
+    trainer = optim.SGD(net.parameters(), lr=0.1)
+    trainer.step()                        # no backward yet: no gradients
+    return before, net.weight.detach()
+
+
+def _no_zero_grad(tmp):
+    X, y = _data()
+    net, loss = _net(), nn.MSELoss()
+    loss(net(X), y).backward()
+    once = net.weight.grad.clone()
+    loss(net(X), y).backward()            # the next step, without trainer.zero_grad()
+    return once, net.weight.grad
+
+
+def _backward_twice(tmp):
+    X, y = _data()
+    l = nn.MSELoss()(_net()(X), y)
+    l.backward()
+    l.backward()
+
+
+def _step_between_forward_and_backward(tmp):
+    X, y = _data()
+    net = _net()
+    trainer = optim.SGD(net.parameters(), lr=0.1)
+    l = nn.MSELoss()(net(X), y)
+    l.backward(retain_graph=True)
+    trainer.step()                        # the weights change in place...
+    l.backward()                          # ...but this graph was computed with the old ones
+
+
+def _in_place_on_a_saved_output(tmp):
+    w = tinygrad_lr.tensor([1.0, 2.0], requires_grad=True)
+    h = w.exp()
+    h += 1                                # exp saved its output for backward
+    h.sum().backward()
+
+
+def _update_outside_no_grad(tmp):
+    w = tinygrad_lr.zeros(2, 1, requires_grad=True)
+    X, y = _data()
+    ((X @ w - y) ** 2).mean().backward()
+    w -= 0.1 * w.grad
+
+
+def _rebind_the_parameter(tmp):
+    X, y = _data()
+    w = tinygrad_lr.zeros(2, 1, requires_grad=True)
+    ((X @ w - y) ** 2).mean().backward()
+    w = w - 0.1 * w.grad                  # a new tensor, computed from w: not a leaf any more
+    ((X @ w - y) ** 2).mean().backward()
+    return w
+
+
+def _forgot_requires_grad(tmp):
+    X, y = _data()
+    w = tinygrad_lr.zeros(2, 1)
+    ((X @ w - y) ** 2).mean().backward()
+
+
+def _loss_under_no_grad(tmp):
+    X, y = _data()
+    net = _net()
+    with tinygrad_lr.no_grad():
+        l = nn.MSELoss()(net(X), y)
+    l.backward()
+
+
+def _grad_before_backward(tmp):
+    return _net().weight.grad
+
+
+def _zero_a_missing_grad(tmp):
+    net = _net()
+    optim.SGD(net.parameters(), lr=0.1).zero_grad()   # sets .grad to None (PyTorch's default)
+    net.weight.grad.zero_()
+
+
+def _accumulate_the_loss_tensor(tmp):
+    X, y = _data()
+    net = _net()
+    trainer = optim.SGD(net.parameters(), lr=0.01)
+    total = 0
+    for _ in range(3):
+        l = nn.MSELoss()(net(X), y)
+        trainer.zero_grad()
+        l.backward()
+        trainer.step()
+        total += l                        # keeps every step's graph alive
+    return total
+
+
+def _in_place_on_a_batch(tmp):
+    X, y = _data()
+    for xb, yb in DataLoader(TensorDataset(X, y), batch_size=2):
+        xb -= xb.mean()
+
+
+def _broadcast_by_hand(tmp):
+    X, y = _data()
+    w, b = tinygrad_lr.zeros(2, requires_grad=True), tinygrad_lr.zeros(1, requires_grad=True)
+    return (X @ w + b) - y                # (5,) − (5, 1): broadcasts to (5, 5)
+
+
+def _float64_into_float32(tmp):
+    net = _net()
+    out = net(tinygrad_lr.from_numpy(np.ones((3, 2))))
+    out.sum().backward()
+    return out, net
+
+
+def _used_up_generator(tmp):
+    params = _net().parameters()
+    optim.SGD(params, lr=0.1)
+    optim.SGD(params, lr=0.1)             # the generator is empty now
+
+
+class _NoSuperInit(nn.Module):
+    def __init__(self):
+        self.linear = nn.Linear(2, 1)
+
+
+class _Misspelled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def foward(self, x):
+        return self.linear(x)
+
+
+def _checkpoint(tmp, name="checkpoint.npz"):
+    path = tmp / name
+    tinygrad_lr.save(_net().state_dict(), path)
+    return path
+
+
+def _truncated(tmp):
+    path = _checkpoint(tmp)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    tinygrad_lr.load(path)
+
+
+def _corrupted(tmp):
+    path = _checkpoint(tmp)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF          # one flipped byte in the middle (the bias array's bytes)
+    path.write_bytes(bytes(data))
+    tinygrad_lr.load(path)
+
+
+def _pickled(tmp):
+    path = tmp / "model.pt"
+    path.write_bytes(pickle.dumps({"weight": np.ones((1, 2))}))   # what torch.save / pickle.dump write
+    tinygrad_lr.load(path)
+
+
+def _file(tmp, name, content):
+    path = tmp / name
+    path.write_bytes(content)
+    return path
+
+
+def _checks(expected):
+    def check(result):
+        assert expected(result)
+    return check
+
+
+def _equal(pair):
+    a, b = pair
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def _doubled(pair):
+    once, twice = pair
+    np.testing.assert_allclose(twice.numpy(), 2 * once.numpy(), rtol=1e-6)
+
+
+X, Y = _data()
+
+# ============================================================================
+# the catalogue
+# ============================================================================
+MISTAKES = [
+    # ---- shapes ----------------------------------------------------------------------------
+    Mistake("linear-in-features", "Feeding a Linear layer samples with the wrong number of features",
+            lambda tmp: nn.Linear(2, 1)(tinygrad_lr.randn(5, 3)), ValueError,
+            r"^Linear\(2 → 1\) got input of shape \(5, 3\): the last dimension must be in_features = 2",
+            fix="make the layer's in_features the number of columns of X: nn.Linear(X.shape[1], 1)"),
+    Mistake("samples-in-columns", "Passing the data matrix transposed (features × samples)",
+            lambda tmp: nn.Linear(2, 1)(X.T), ValueError,
+            r"got input of shape \(2, 5\).*the samples seem to be in the columns: transpose the input \(x\.T\)",
+            fix="one sample per row: net(X.T) → net(X)"),
+    Mistake("1d-batch-into-linear", "Feeding a 1-d vector of n numbers to Linear(1, 1)",
+            lambda tmp: nn.Linear(1, 1)(tinygrad_lr.randn(5)), ValueError,
+            r"for a batch of 5 numbers reshape it to \(5, 1\): x\.reshape\(-1, 1\)",
+            fix="x.reshape(-1, 1): a batch of n samples with one feature is (n, 1)"),
+    Mistake("weights-transposed", "Writing the model as X @ w with w of shape (1, d) instead of (d, 1)",
+            lambda tmp: X @ tinygrad_lr.zeros(1, 2), ValueError,
+            r"^matmul: shapes \(5, 2\) and \(1, 2\) cannot be multiplied \(inner dimensions 2 and 1 differ\)",
+            fix="w = zeros(d, 1), or X @ w.T"),
+    Mistake("mse-n1-vs-n", "MSELoss on a prediction of shape (N, 1) and labels of shape (N,)",
+            lambda tmp: nn.MSELoss()(_net()(X), Y.reshape(-1)), ValueError,
+            r"^MSELoss: input \(prediction\) has shape \(5, 1\) but target has shape \(5,\); they must be "
+            r"equal\. Broadcasting .*\(a \(5, 5\) matrix\).* y\.reshape\(-1, 1\)",
+            fix="y.reshape(-1, 1) (PyTorch only warns here and broadcasts to (N, N): a wrong loss)"),
+    Mistake("mse-lengths", "MSELoss on predictions and labels of different lengths (e.g. a mis-sliced batch)",
+            lambda tmp: nn.MSELoss()(_net()(X), Y[:4]), ValueError,
+            r"^MSELoss: input \(prediction\) has shape \(5, 1\) but target has shape \(4, 1\)",
+            fix="slice X and y with the same indices (a DataLoader over TensorDataset(X, y) does)"),
+    Mistake("broadcast-by-hand", "A hand-written loss on (N,) predictions and (N, 1) labels",
+            _broadcast_by_hand, check=_checks(lambda r: tuple(r.shape) == (5, 5)),
+            seen="no error, as in PyTorch: (N,) − (N, 1) broadcasts to (N, N), and the loss is silently wrong",
+            fix="make the shapes equal (y.reshape(-1) or (X @ w).reshape(-1, 1)); nn.MSELoss checks this"),
+    Mistake("dataset-lengths", "A TensorDataset of features and labels with different numbers of samples",
+            lambda tmp: TensorDataset(X, Y[:4]), ValueError,
+            r"^Size mismatch between tensors: tensor 0 has 5 samples \(shape \(5, 2\)\) but tensor 1 has 4",
+            fix="one label per sample: X.shape[0] == y.shape[0]"),
+    Mistake("dataloader-on-a-tuple", "DataLoader((X, y)) instead of DataLoader(TensorDataset(X, y))",
+            lambda tmp: next(iter(DataLoader((X, Y), batch_size=2))), ValueError,
+            r"^default_collate: samples have different shapes.*pass TensorDataset\(X, y\)",
+            fix="DataLoader(TensorDataset(X, y), batch_size=...)"),
+    Mistake("backward-of-a-vector", "Calling backward() on a vector (reduction='none', or the model's output)",
+            lambda tmp: nn.MSELoss(reduction="none")(_net()(X), Y).backward(), RuntimeError,
+            r"^backward: grad can be implicitly created only for scalar outputs, but the output has shape "
+            r"\(5, 1\)\. Reduce it to a scalar first",
+            fix="loss.mean() or loss.sum() first (or backward(gradient=...) of the output's shape)"),
+    Mistake("item-of-a-batch", "Calling .item() on a tensor of many values",
+            lambda tmp: _net()(X).item(), RuntimeError,
+            r"^item: a tensor with 5 elements \(shape \(5, 1\)\) cannot be converted to a Python number",
+            fix="reduce first (loss.item()), or t.tolist() for all the values"),
+    Mistake("load-other-shapes", "load_state_dict from a model with other layer sizes",
+            lambda tmp: _net().load_state_dict(nn.Linear(3, 1).state_dict()), RuntimeError,
+            r"size mismatch for weight: copying a param with shape \(1, 3\) from checkpoint, the shape in "
+            r"current model is \(1, 2\)",
+            fix="build the model with the sizes it was saved with"),
+    Mistake("load-other-names", "load_state_dict of a Sequential's state into the bare Linear (or back)",
+            lambda tmp: _net().load_state_dict(nn.Sequential(nn.Linear(2, 1)).state_dict()), RuntimeError,
+            r'Missing key\(s\) in state_dict: "weight", "bias"\.\s+Unexpected key\(s\) in state_dict: '
+            r'"0\.weight", "0\.bias"',
+            fix="load into the same architecture (keys are attribute paths: net[0].weight is '0.weight')"),
+    Mistake("load-whole-checkpoint", "model.load_state_dict(checkpoint) where the checkpoint holds model and optimizer",
+            lambda tmp: _net().load_state_dict({"model": _net().state_dict(), "optimizer": {}}), RuntimeError,
+            r'Unexpected key\(s\) in state_dict: "model", "optimizer"',
+            fix="model.load_state_dict(checkpoint['model'])"),
+    Mistake("index-past-the-end", "Indexing past the last sample",
+            lambda tmp: X[10], IndexError,
+            r"^index: index 10 is out of bounds for axis 0 with size 5 \(indexing a tensor of shape \(5, 2\)\)",
+            fix="indices go from 0 to n − 1 (and −n to −1)"),
+    # ---- dtypes ----------------------------------------------------------------------------
+    Mistake("requires-grad-on-integers", "Making the weights from integers: tensor([0, 0], requires_grad=True)",
+            lambda tmp: tinygrad_lr.tensor([0, 0], requires_grad=True), TypeError,
+            r"^requires_grad_: only floating-point tensors can require gradients, this one is int64; create it "
+            r"with floats \(e\.g\. 1\.0 rather than 1\)",
+            fix="tensor([0.0, 0.0], requires_grad=True), or zeros(2, requires_grad=True)"),
+    Mistake("integer-features", "Integer features into a float32 model",
+            lambda tmp: _net()(tinygrad_lr.tensor([[1, 2], [3, 4]])),
+            check=_checks(lambda r: r.dtype == np.float32 and r.requires_grad),
+            seen="works: the integers are promoted to float32 (PyTorch raises: mat1 and mat2 must have the "
+                 "same dtype)",
+            fix="nothing to do; tensor(data, dtype=tinygrad_lr.float32) makes it explicit"),
+    Mistake("float64-data-float32-model", "NumPy float64 data (from_numpy) into a float32 model",
+            _float64_into_float32,
+            check=_checks(lambda r: r[0].dtype == np.float64 and r[1].weight.grad.dtype == np.float32),
+            seen="works, and the output is float64 (PyTorch raises); the parameters' gradients stay float32",
+            fix="from_numpy(X.astype(np.float32)) to compute in float32, or net.double() for float64"),
+    Mistake("integer-labels", "Integer labels in MSELoss",
+            lambda tmp: nn.MSELoss()(_net()(X), tinygrad_lr.tensor([[1], [2], [3], [4], [5]])),
+            check=_checks(lambda r: r.dtype == np.float32 and r.requires_grad),
+            seen="works: the labels are promoted to float32",
+            fix="nothing to do; y.float() makes it explicit"),
+    Mistake("mean-of-integers", "mean() of an integer tensor",
+            lambda tmp: tinygrad_lr.tensor([1, 2, 3]).mean(), TypeError,
+            r"^mean: needs a floating-point tensor, got int64; convert it first with \.float\(\)",
+            fix="t.float().mean()"),
+    Mistake("numpy-into-a-layer", "Passing a NumPy array to a layer",
+            lambda tmp: _net()(np.ones((3, 2))), TypeError,
+            r"^Linear\(2 → 1\): expected a Tensor as input, got ndarray; convert it with tinygrad_lr\.tensor",
+            fix="net(tinygrad_lr.from_numpy(X)) (or tensor(X))"),
+    Mistake("list-into-the-loss", "Passing a Python list to the loss",
+            lambda tmp: nn.MSELoss()(_net()(X), [[1.0]] * 5), TypeError,
+            r"^MSELoss: target must be a Tensor, got list",
+            fix="tinygrad_lr.tensor(y)"),
+    Mistake("numpy-of-a-parameter", "Calling .numpy() (or np.array, or plotting) on a tensor that requires grad",
+            lambda tmp: np.array(_net().weight), RuntimeError,
+            r"^numpy: can't call numpy\(\) on a tensor that requires grad; use tensor\.detach\(\)\.numpy\(\)",
+            fix="t.detach().numpy()"),
+    Mistake("misspelled-dtype", "A misspelled dtype string",
+            lambda tmp: tinygrad_lr.tensor([1.0], dtype="flaot32"), TypeError,
+            r"^tensor: dtype='flaot32' is not a data type",
+            fix="dtype=tinygrad_lr.float32 (or 'float32')"),
+    # ---- order of calls -----------------------------------------------------------------------
+    Mistake("step-before-backward", "Calling optimizer.step() before loss.backward()",
+            _step_before_backward, check=_equal,
+            seen="nothing happens, as in PyTorch: parameters without a gradient are skipped",
+            fix="loss.backward() first, then trainer.step()"),
+    Mistake("no-zero-grad", "Forgetting optimizer.zero_grad() between steps",
+            _no_zero_grad, check=_doubled,
+            seen="no error, as in PyTorch: gradients accumulate, so the second step's gradient is twice as large",
+            fix="trainer.zero_grad() once per step, before loss.backward()"),
+    Mistake("backward-twice", "Calling backward() twice on the same loss",
+            _backward_twice, RuntimeError,
+            r"trying to backward through the graph a second time: its saved values were freed by the first "
+            r"backward\. Pass retain_graph=True",
+            fix="compute the loss again for every backward, or backward(retain_graph=True) the first time"),
+    Mistake("step-between-forward-and-backward", "Changing the weights (step()) between a forward pass and its backward",
+            _step_between_forward_and_backward, RuntimeError,
+            r"^LinearBackward: an input saved for backward was modified by an in-place operation \(it is at "
+            r"version 2; expected version 1\)\. The gradient would be wrong",
+            fix="forward, backward, step — in that order, every step"),
+    Mistake("in-place-on-a-saved-tensor", "Changing in place a tensor the graph needs (h = w.exp(); h += 1)",
+            _in_place_on_a_saved_output, RuntimeError,
+            r"^ExpBackward: the output saved for backward was modified by an in-place operation.*x = x \+ 1 "
+            r"rather than x \+= 1",
+            fix="h = h + 1 (out of place), or h = w.exp().clone() before changing it"),
+    Mistake("update-outside-no-grad", "Updating a parameter by hand without no_grad: w -= lr * w.grad",
+            _update_outside_no_grad, RuntimeError,
+            r"^sub_: a leaf tensor that requires grad \(shape \(2, 1\)\) cannot be changed in place while "
+            r"operations are recorded.*with tinygrad_lr\.no_grad\(\):",
+            fix="with tinygrad_lr.no_grad(): w -= lr * w.grad (and then w.grad = None)"),
+    Mistake("rebinding-the-parameter", "Updating by hand with w = w - lr * w.grad",
+            _rebind_the_parameter, check=_checks(lambda w: not w.is_leaf and w.grad is None),
+            seen="no error, as in PyTorch: w is now a new tensor computed from the old one (not a leaf), "
+                 "so w.grad stays None and the next update fails",
+            fix="update in place under no_grad: with tinygrad_lr.no_grad(): w -= lr * w.grad"),
+    Mistake("forgot-requires-grad", "Forgetting requires_grad=True on the weights",
+            _forgot_requires_grad, RuntimeError,
+            r"^backward: this tensor does not require grad and has no grad_fn.*requires_grad=True",
+            fix="w = zeros(2, 1, requires_grad=True)"),
+    Mistake("loss-under-no-grad", "Computing the loss inside no_grad() and then calling backward()",
+            _loss_under_no_grad, RuntimeError,
+            r"^backward: this tensor does not require grad.*outside no_grad\(\)",
+            fix="no_grad() is for evaluation and updates; compute the training loss outside it"),
+    Mistake("grad-before-backward", "Reading w.grad before any backward()",
+            _grad_before_backward, check=_checks(lambda g: g is None),
+            seen="None, as in PyTorch", fix="call loss.backward() first"),
+    Mistake("zero-a-missing-grad", "w.grad.zero_() after zero_grad() (which sets .grad to None)",
+            _zero_a_missing_grad, AttributeError, r"'NoneType' object has no attribute 'zero_'",
+            fix="trainer.zero_grad() is enough (or zero_grad(set_to_none=False) to keep zero tensors)"),
+    Mistake("accumulating-the-loss-tensor", "Summing losses over steps with total += loss",
+            _accumulate_the_loss_tensor, check=_checks(lambda t: t.requires_grad and t.grad_fn is not None),
+            seen="no error, as in PyTorch: total is a tensor that keeps every step's graph alive (memory grows)",
+            fix="total += loss.item()"),
+    Mistake("in-place-on-a-batch", "Changing a DataLoader batch in place (xb -= xb.mean())",
+            _in_place_on_a_batch, RuntimeError,
+            r"^sub_: this tensor's memory is read-only \(e\.g\. a DataLoader batch that is a view of its data set",
+            fix="xb = xb - xb.mean() (the batch is a view of your data set: in place would change the data)"),
+    # ---- argument values ------------------------------------------------------------------------
+    Mistake("negative-lr", "A negative learning rate",
+            lambda tmp: optim.SGD(_net().parameters(), lr=-0.1), ValueError,
+            r"^Invalid learning rate: -0\.1 \(the learning rate must be >= 0",
+            fix="lr > 0, e.g. lr=0.03"),
+    Mistake("lr-as-text", "A learning rate read from the command line as text",
+            lambda tmp: optim.SGD(_net().parameters(), lr="0.1"), TypeError,
+            r"^Invalid learning rate: '0\.1' \(lr must be a number\)",
+            fix="lr=float(args.lr)"),
+    Mistake("parameters-not-called", "optim.SGD(net.parameters, ...) without the parentheses",
+            lambda tmp: optim.SGD(_net().parameters, lr=0.1), TypeError,
+            r"but got method; call the method: model\.parameters\(\)",
+            fix="optim.SGD(net.parameters(), lr=...)"),
+    Mistake("model-to-optimizer", "Passing the model itself to the optimizer",
+            lambda tmp: optim.SGD(_net(), lr=0.1), TypeError,
+            r"but got Linear; pass model\.parameters\(\)",
+            fix="optim.SGD(net.parameters(), lr=...)"),
+    Mistake("named-parameters", "Passing named_parameters() to the optimizer",
+            lambda tmp: optim.SGD(_net().named_parameters(), lr=0.1), TypeError,
+            r"one of the params is tuple \(pass model\.parameters\(\), not named_parameters\(\)\)",
+            fix="optim.SGD(net.parameters(), lr=...)"),
+    Mistake("used-up-generator", "Reusing the generator returned by parameters() for a second optimizer",
+            _used_up_generator, ValueError,
+            r"^optimizer got an empty parameter list.*a generator of parameters can only be used once",
+            fix="call net.parameters() again (or keep list(net.parameters()))"),
+    Mistake("nesterov-without-momentum", "nesterov=True without momentum",
+            lambda tmp: optim.SGD(_net().parameters(), lr=0.1, nesterov=True), ValueError,
+            r"^Nesterov momentum requires a momentum and zero dampening",
+            fix="optim.SGD(params, lr=..., momentum=0.9, nesterov=True)"),
+    Mistake("loss-called-on-tensors", "nn.MSELoss(y_hat): giving the tensors to the constructor",
+            lambda tmp: nn.MSELoss(_net()(X)), TypeError,
+            r"^MSELoss: reduction must be 'mean', 'sum' or 'none', got a Tensor\. Create the loss first, then "
+            r"call it on the prediction and the target: loss = nn\.MSELoss\(\); l = loss\(y_hat, y\)",
+            fix="loss = nn.MSELoss(); l = loss(y_hat, y)"),
+    Mistake("bad-reduction", "A reduction that does not exist",
+            lambda tmp: nn.MSELoss(reduction="avg"), ValueError,
+            r"^MSELoss: reduction='avg' is not a valid value; use 'mean', 'sum' or 'none'",
+            fix="reduction='mean'"),
+    Mistake("batch-size-zero", "DataLoader(batch_size=0)",
+            lambda tmp: DataLoader(TensorDataset(X, Y), batch_size=0), ValueError,
+            r"^DataLoader: batch_size should be a positive integer, got 0; use 1 for stochastic and "
+            r"len\(dataset\) for batch gradient descent",
+            fix="batch_size ≥ 1"),
+    Mistake("batch-size-float", "A batch size computed with / (a float)",
+            lambda tmp: DataLoader(TensorDataset(X, Y), batch_size=len(X) / 5), TypeError,
+            r"^DataLoader: batch_size should be a positive integer, got 1\.0",
+            fix="batch_size=len(X) // 5"),
+    Mistake("numpy-generator", "Shuffling with a NumPy Generator",
+            lambda tmp: DataLoader(TensorDataset(X, Y), shuffle=True, generator=np.random.default_rng(0)),
+            TypeError, r"generator must be a tinygrad_lr\.Generator, got Generator",
+            fix="generator=tinygrad_lr.Generator().manual_seed(0)"),
+    Mistake("seed-as-text", "manual_seed('0')",
+            lambda tmp: tinygrad_lr.manual_seed("0"), TypeError,
+            r"^manual_seed: the seed must be an integer, got '0'", fix="manual_seed(0)"),
+    Mistake("features-as-float", "nn.Linear(2.0, 1)",
+            lambda tmp: nn.Linear(2.0, 1), TypeError,
+            r"^Linear: in_features must be an integer, got 2\.0", fix="nn.Linear(2, 1)"),
+    Mistake("sequential-of-a-class", "nn.Sequential(nn.Linear): the class, not a layer",
+            lambda tmp: nn.Sequential(nn.Linear), TypeError,
+            r"^Sequential: argument 0 is the class Linear, not a module; create one: Linear\(\.\.\.\)",
+            fix="nn.Sequential(nn.Linear(2, 1))"),
+    Mistake("sequential-of-a-list", "nn.Sequential([layer1, layer2]): a list",
+            lambda tmp: nn.Sequential([nn.Linear(2, 3), nn.Linear(3, 1)]), TypeError,
+            r"^Sequential: argument 0 is a list, not a Module; pass the layers one by one: Sequential\(\*layers\)",
+            fix="nn.Sequential(*layers)"),
+    Mistake("no-super-init", "A custom Module without super().__init__()",
+            lambda tmp: _NoSuperInit(), AttributeError,
+            r"cannot assign module 'linear' before Module\.__init__\(\) call: call super\(\)\.__init__\(\) at the "
+            r"start of _NoSuperInit\.__init__",
+            fix="super().__init__() first in __init__"),
+    Mistake("misspelled-forward", "A custom Module whose forward is misspelled (foward)",
+            lambda tmp: _Misspelled()(X), NotImplementedError,
+            r'Module \[_Misspelled\] is missing the required "forward" function',
+            fix="def forward(self, x): ..."),
+    Mistake("scheduler-of-a-model", "StepLR(model, ...) instead of StepLR(optimizer, ...)",
+            lambda tmp: optim.lr_scheduler.StepLR(_net(), step_size=1), TypeError,
+            r"^StepLR: Linear is not an Optimizer", fix="StepLR(trainer, step_size=...)"),
+    Mistake("cuda", "device='cuda' in code written for a GPU",
+            lambda tmp: tinygrad_lr.zeros(2, device="cuda"), RuntimeError,
+            r"^zeros: tinygrad_lr computes with NumPy on the CPU only, so device='cuda' is not available",
+            fix="device='cpu', or leave device= out"),
+    Mistake("model-to-cuda", "net.to('cuda')",
+            lambda tmp: _net().to("cuda"), RuntimeError,
+            r"^Module\.to: tinygrad_lr computes with NumPy on the CPU only, so device='cuda' is not available",
+            fix="net.to('cpu') or nothing"),
+    Mistake("gradcheck-in-float32", "gradcheck with float32 inputs",
+            lambda tmp: tinygrad_lr.autograd.gradcheck(lambda x: (x * x).sum(),
+                                                       (tinygrad_lr.randn(3, requires_grad=True),)),
+            UserWarning, r"input 0 is float32, not float64\. Finite differences need double precision",
+            fix="inputs with dtype=tinygrad_lr.float64"),
+    # ---- files ---------------------------------------------------------------------------------
+    Mistake("load-missing-file", "Loading a checkpoint that does not exist (a typo in the path)",
+            lambda tmp: tinygrad_lr.load(tmp / "chekpoint.npz"), FileNotFoundError,
+            r"^load: no checkpoint file at '.*chekpoint\.npz'", fix="check the path (os.path.exists)"),
+    Mistake("load-truncated-file", "Loading a truncated checkpoint (a copy or download cut short)",
+            _truncated, ValueError,
+            r"^load: '.*checkpoint\.npz' is not a valid tinygrad_lr checkpoint: .*The file may be truncated or "
+            r"corrupt", fix="save it again (a save is atomic: an interrupted save leaves the old file whole)"),
+    Mistake("load-corrupted-file", "Loading a checkpoint with a damaged byte",
+            _corrupted, ValueError,
+            r"^load: '.*checkpoint\.npz' is not a valid tinygrad_lr checkpoint: .*(CRC|corrupt)",
+            fix="save it again from the model"),
+    Mistake("load-a-pickle", "Loading a pickle (a torch.save or pickle.dump file)",
+            _pickled, ValueError,
+            r"^load: '.*model\.pt' contains pickled data; tinygrad_lr refuses to unpickle, because unpickling "
+            r"can run arbitrary code",
+            fix="re-save the arrays with the program that wrote them (np.savez, or tinygrad_lr.save)"),
+    Mistake("load-a-text-file", "Loading a CSV or text file as a checkpoint",
+            lambda tmp: tinygrad_lr.load(_file(tmp, "data.csv", b"x,y\n1,2\n")), ValueError,
+            r"^load: '.*data\.csv' is not a valid tinygrad_lr checkpoint: it is neither a NumPy \.npz nor \.npy file",
+            fix="read data with np.loadtxt; load only what tinygrad_lr.save wrote"),
+    Mistake("load-an-empty-file", "Loading an empty file (a save into a full disk, an interrupted copy)",
+            lambda tmp: tinygrad_lr.load(_file(tmp, "checkpoint.npz", b"")), ValueError,
+            r"^load: '.*checkpoint\.npz' is not a valid tinygrad_lr checkpoint: it is empty",
+            fix="save it again"),
+    Mistake("load-a-directory", "Loading a directory",
+            lambda tmp: tinygrad_lr.load(tmp), IsADirectoryError,
+            r"^load: '.*' is a directory, not a checkpoint file", fix="the path of the .npz file inside it"),
+    Mistake("save-the-module", "tinygrad_lr.save(net, path): saving the model object",
+            lambda tmp: tinygrad_lr.save(_net(), tmp / "checkpoint.npz"), TypeError,
+            r"^save: cannot save a Linear object itself; save its state: tinygrad_lr\.save\(obj\.state_dict\(\), "
+            r"path\)", fix="tinygrad_lr.save(net.state_dict(), path)"),
+    Mistake("save-into-missing-directory", "Saving into a directory that does not exist",
+            lambda tmp: tinygrad_lr.save(_net().state_dict(), tmp / "runs" / "checkpoint.npz"),
+            FileNotFoundError, r"^save: the directory '.*runs' does not exist; create it first",
+            fix="os.makedirs('runs', exist_ok=True)"),
+    Mistake("load-state-dict-of-a-path", "net.load_state_dict('checkpoint.npz'): a path instead of a state_dict",
+            lambda tmp: _net().load_state_dict(str(_checkpoint(tmp))), TypeError,
+            r"^load_state_dict: expected state_dict to be dict-like, got str",
+            fix="net.load_state_dict(tinygrad_lr.load('checkpoint.npz'))"),
+    Mistake("optimizer-loads-the-model", "optimizer.load_state_dict(model's state_dict)",
+            lambda tmp: optim.SGD(_net().parameters(), lr=0.1).load_state_dict(_net().state_dict()), ValueError,
+            r"^load_state_dict: expected the dict made by optimizer\.state_dict\(\), with 'state' and "
+            r"'param_groups' entries", fix="save and load model.state_dict() and trainer.state_dict() separately"),
+]
+
+BY_ID = {m.id: m for m in MISTAKES}
+assert len(BY_ID) == len(MISTAKES), "mistake ids must be unique"
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[m.id for m in MISTAKES])
+def test_mistake(mistake, tmp_path):
+    if mistake.error is None:          # PyTorch carries on: so do we, the same way
+        mistake.check(mistake.action(tmp_path))
+    elif issubclass(mistake.error, Warning):
+        with pytest.warns(mistake.error, match=mistake.match):
+            with pytest.raises(Exception):   # the check fails after the warning said it would
+                mistake.action(tmp_path)
+    else:
+        with pytest.raises(mistake.error, match=mistake.match) as info:
+            mistake.action(tmp_path)
+        assert type(info.value).__module__ in ("builtins", "tinygrad_lr.autograd.gradcheck")  # no NumPy error
+        cause = info.value.__cause__ or (None if info.value.__suppress_context__ else info.value.__context__)
+        assert cause is None or isinstance(cause, (KeyError, AttributeError)), "a raw error underneath"
+
+
+def test_every_entry_says_what_to_do():
+    for m in MISTAKES:
+        assert m.fix, m.id
+        assert (m.error is None) == (m.check is not None) == bool(m.seen), m.id
+        assert re.fullmatch(r"[a-z0-9-]+", m.id), m.id
+
+
+def test_the_catalogue_covers_the_issue():
+    """Wrong shapes, wrong dtypes, calls in the wrong order, wrong argument values, bad files."""
+    must = ["linear-in-features", "mse-n1-vs-n", "requires-grad-on-integers", "integer-features",
+            "step-before-backward", "backward-twice", "no-zero-grad", "step-between-forward-and-backward",
+            "in-place-on-a-saved-tensor", "negative-lr", "batch-size-zero", "load-missing-file",
+            "load-truncated-file", "load-corrupted-file", "load-a-pickle"]
+    assert set(must) <= set(BY_ID)
+
+
+# ---- the README's troubleshooting section ------------------------------------------------------
+def what_you_see(mistake, tmp):
+    """The first line of the real message (or, for the carry-on entries, the description)."""
+    if mistake.error is None:
+        return mistake.seen
+    import warnings
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mistake.action(tmp)
+    except Exception as e:
+        if issubclass(mistake.error, Warning) and caught:
+            text, name = str(caught[0].message), mistake.error.__name__
+        else:
+            text, name = str(e), type(e).__name__
+        text = text.replace(str(tmp) + os.sep, "").replace(str(tmp), ".")
+        text = " ".join(text.split())
+        first = re.match(r"(.{50,}?\.)\s+(?=[A-Z])", text)   # the first sentence says the problem
+        text = first.group(1) if first and len(first.group(1)) < 200 else text[:200] + ("…" if len(text) > 200 else "")
+        return f"`{name}: {text}`"
+    raise AssertionError(f"{mistake.id}: no error")
+
+
+def troubleshooting_markdown():
+    lines = ["## Troubleshooting: common mistakes", "",
+             "Every row is a test (tests/test_mistakes.py, the id in brackets). Where PyTorch carries on, "
+             "tinygrad_lr does too, the same way.", "",
+             "| Mistake | What you see | The fix |", "|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for m in MISTAKES:
+            seen = what_you_see(m, Path(tmp)).replace("|", "\\|")
+            lines.append(f"| {m.what} [`{m.id}`] | {seen} | {m.fix.replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(troubleshooting_markdown() + "\n")
