@@ -13,40 +13,8 @@ def is_grad_enabled():
     return _enabled
 
 
-class set_grad_enabled:
-    """Switch recording on or off; as a call, a ``with`` block or a decorator.
-
-    ``set_grad_enabled(False)`` switches it off at once (like PyTorch); used with
-    ``with`` it puts the previous mode back at the end of the block.
-    """
-
-    def __init__(self, mode):
-        global _enabled
-        if not isinstance(mode, bool):
-            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
-        self.prev, _enabled = _enabled, mode
-        self.mode = mode
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        global _enabled
-        _enabled = self.prev
-        return False
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(self.mode):
-                return fn(*args, **kwargs)
-        global _enabled
-        _enabled = self.prev  # used as a decorator: creating it changed nothing
-        return wrapper
-
-
 class _GradModeContext:
-    """Base of no_grad / enable_grad: a context manager that is also a decorator."""
+    """A ``with`` block that sets the mode and puts the previous one back; also a decorator."""
     mode = None
 
     def __enter__(self):
@@ -60,9 +28,11 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
+        context = enable_grad if self.mode else no_grad
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            with context():
                 return fn(*args, **kwargs)
         return wrapper
 
@@ -81,6 +51,27 @@ class no_grad(_GradModeContext):
 class enable_grad(_GradModeContext):
     """Record again inside a ``no_grad`` block."""
     mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Switch recording on or off; as a call, a ``with`` block or a decorator.
+
+    ``set_grad_enabled(False)`` switches it off at once (like PyTorch); used with
+    ``with`` it puts the previous mode back at the end of the block.
+    """
+
+    def __init__(self, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        self.mode = mode
+        super().__enter__()  # at once, not only inside a with block
+
+    def __enter__(self):
+        return self  # already switched by __init__
+
+    def __call__(self, fn):
+        self.__exit__()  # used as a decorator: creating it must change nothing
+        return super().__call__(fn)
 
 
 # ---- anomaly mode: remember where each node was created, check every backward result ----
