@@ -156,14 +156,14 @@ def grad_leaves(program, ns):
     return [ns[name] for name, (_, requires_grad) in program.leaves.items() if requires_grad]
 
 
-def gradients(program, ns, lib, dtype="float64"):
+def gradients(program, ns, lib, dtype="float64", mode=None):
     """∂L/∂leaf for every leaf that requires grad (None where no gradient reached it), taken the way
-    ``program.backward`` says; and the retained ``.grad`` of ``program.retain`` (or None)."""
+    ``program.backward`` (or ``mode``) says; and the retained ``.grad`` of ``program.retain`` (or None)."""
     leaves = grad_leaves(program, ns)
     keep = ns[program.retain] if program.retain is not None else None
     if keep is not None and keep.requires_grad:
         keep.retain_grad()
-    mode = program.backward
+    mode = mode or program.backward
     loss = loss_of(program, ns, lib, dtype)
     if not loss.requires_grad:   # every output is a constant (e.g. detached): nothing to differentiate
         return [None] * len(leaves), None
@@ -362,7 +362,9 @@ def op_pow(b, x):
           or (not isinstance(p, int) and _positive(v))]
     p = b.choice(ok)
     form = b.choice(["op", "method", "function", "named", "0-d tensor"])
-    if form == "0-d tensor":   # an exponent that is a 0-d tensor without grad acts as its number
+    # An exponent that is a 0-d tensor without grad acts as its number.  (Not 0: PyTorch's double backward
+    # of x ** tensor(0.) at x = 0 is NaN, 0 · 0⁻²; tinygrad_lr gives the exact 0, as for x ** 0.)
+    if form == "0-d tensor" and p != 0:
         return b.emit(f"({x} ** lib.tensor({float(p)!r}))")
     if form == "named" and p == 2:
         return b.emit(b.choice([f"{x}.square()", f"lib.square({x})"]))

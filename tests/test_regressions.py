@@ -211,3 +211,18 @@ def test_flatten_of_an_empty_tensor_keeps_its_shape():
     assert y.shape == (0, 2)
     (y.sum() + x.sum()).backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 1.0]])
+
+
+# ---- found by the fuzzer, in PyTorch: a guard that tinygrad_lr stays right ---------------------------
+def test_two_backwards_accumulate_exactly_twice_when_leaf_gradients_come_from_one_array():
+    """torch.stack([a, b]).sum(), backward(retain_graph=True) twice: PyTorch 2.13 gives a.grad = b.grad = 3
+    (and 10 after three backwards), because its first backward stores in a.grad and b.grad views of one
+    buffer, and the second adds into that buffer once for each.  Found by the first-order fuzzer (the
+    "backward twice" mode, against PyTorch); the fuzzer's oracle for that mode is now twice one backward.
+    tinygrad_lr copies the first gradient it stores in a leaf's .grad (engine._accumulate), so it is right."""
+    a, b = f64(0.5), f64(0.5)
+    loss = tinygrad_lr.stack([a, b]).sum()
+    for n in (1, 2, 3):
+        loss.backward(retain_graph=True)
+        assert a.grad.item() == n and b.grad.item() == n
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
