@@ -141,7 +141,9 @@ class Function:
             data = np.asarray(data)  # a NumPy scalar (e.g. a full sum) becomes a 0-d array
         if not record or data.dtype.kind != "f":  # only floating results carry gradients
             out = Tensor._make(data)
-            return out if data.base is None else _share_version(out, args)
+            if data.base is not None:
+                _share_version(out, args)
+            return out
         out = Tensor._make(data, True, ctx)
         if data.base is not None:
             _share_version(out, args)
@@ -187,14 +189,12 @@ class Function:
 
 
 def _share_version(out, args):
-    """A result that is a view of an input's memory (reshape, transpose, x[1:3]) shares its version
-    counter, so that changing one in place is seen by the nodes that saved the other."""
-    if out._data.base is not None:
-        for a in args:
-            if isinstance(a, Tensor) and np.may_share_memory(out._data, a._data):
-                out._vc = a._vc
-                break
-    return out
+    """A result that is a view (reshape, transpose, x[1:3]) of an input's memory shares that input's
+    version counter, so that changing one in place is seen by the nodes that saved the other."""
+    for a in args:
+        if isinstance(a, Tensor) and np.may_share_memory(out._data, a._data):
+            out._vc = a._vc
+            return
 
 
 def _resolve_saved(s, args, raw, result, data, out):
