@@ -146,11 +146,10 @@ def _call_backward(node, g):
         raise RuntimeError(
             f"{node.name()}: backward returned {len(out)} gradient(s) but forward took "
             f"{len(metas)} positional argument(s); return one per argument (None where none is needed)")
-    result, summed = list(out[:len(metas)]), []
-    for i, meta in enumerate(metas):
-        gi = result[i]
+    result, summed = [], []
+    for i, (gi, meta) in enumerate(zip(out, metas)):
         if meta is None or gi is None:
-            result[i] = None
+            result.append(None)
             continue
         if type(gi) is not np.ndarray and not isinstance(gi, Tensor):
             gi = np.asarray(gi)  # a NumPy scalar from arithmetic on 0-d arrays
@@ -167,7 +166,7 @@ def _call_backward(node, g):
             gi = gi.to(dtype) if isinstance(gi, Tensor) else gi.astype(dtype)
         if grad_mode._anomaly_enabled:
             _check_finite(node, i, gi)
-        result[i] = gi
+        result.append(gi)
     return result, summed
 
 

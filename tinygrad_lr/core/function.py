@@ -35,22 +35,7 @@ from . import grad_mode
 
 _sequence = itertools.count()  # creation order of nodes: the engine's topological order
 _FREED = object()
-
-
-class _Saved:
-    """An input tensor saved for backward, with the version it had when saved."""
-    __slots__ = ("tensor", "counter", "version")
-
-    def __init__(self, tensor):
-        self.tensor, self.counter, self.version = tensor, tensor._vc, tensor._vc[0]
-
-
-class _SavedOutput:
-    """The op's own output, saved as its array (a node holding its output tensor would be a cycle)."""
-    __slots__ = ("data", "counter", "version")
-
-    def __init__(self, data, counter):
-        self.data, self.counter, self.version = data, counter, counter[0]
+_OUTPUT = object()  # in a saved entry: "this is the op's own output"
 
 
 class Function:
@@ -70,12 +55,10 @@ class Function:
     Call ``MyFunction.apply(*args, **kwargs)``, never forward directly.
     """
 
-    _retained = None  # a weak reference to the output, when retain_grad() was called on it
-
-    def __init__(self):
-        self.needs_input_grad = ()
-        self._to_save = ()
-        self._saved = ()
+    needs_input_grad = ()  # set on the node when recorded: one bool per forward argument
+    _to_save = ()          # what forward passed to save_for_backward, until apply resolves it
+    _saved = ()            # ... resolved: see _resolve_saved
+    _retained = None       # a weak reference to the output, when retain_grad() was called on it
 
     # ---- used inside forward / backward ---------------------------------------
     def save_for_backward(self, *arrays):
@@ -94,48 +77,37 @@ class Function:
                 f"{self.name()}: trying to backward through the graph a second time: its saved "
                 "values were freed by the first backward. Pass retain_graph=True to the first "
                 "backward() (or autograd.grad) if you need to go through the graph twice.")
-        as_tensors = grad_mode._enabled  # the engine enables recording only for create_graph
-        out = []
-        for s in self._saved:
-            if isinstance(s, _Saved):
-                self._check_version(s, "an input")
-                out.append(s.tensor if as_tensors else s.tensor._data)
-            elif isinstance(s, _SavedOutput):
-                self._check_version(s, "the output")
-                # The output, seen as a function of the inputs through this very node.
-                out.append(Tensor._make(s.data, True, self) if as_tensors else s.data)
-            else:
-                out.append(Tensor._make(s) if as_tensors and isinstance(s, np.ndarray) else s)
-        return tuple(out)
-
-    def _check_version(self, saved, what):
-        if saved.counter[0] != saved.version:
-            raise RuntimeError(
-                f"{self.name()}: {what} saved for backward was modified by an in-place operation "
-                f"(it is at version {saved.counter[0]}; expected version {saved.version}). The "
-                "gradient would be wrong. Use an out-of-place operation (x = x + 1 rather than "
-                "x += 1), or .clone() the tensor before changing it.")
+        for value, source, counter, version in self._saved:
+            if counter is not None and counter[0] != version:
+                what = "the output" if source is _OUTPUT else "an input"
+                raise RuntimeError(
+                    f"{self.name()}: {what} saved for backward was modified by an in-place operation "
+                    f"(it is at version {counter[0]}; expected version {version}). The gradient "
+                    "would be wrong. Use an out-of-place operation (x = x + 1 rather than x += 1), "
+                    "or .clone() the tensor before changing it.")
+        if not grad_mode._enabled:  # the engine enables recording only for create_graph
+            return tuple([entry[0] for entry in self._saved])
+        return tuple([_as_tensor(self, value, source) for value, source, _, _ in self._saved])
 
     # ---- the graph ------------------------------------------------------------
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward on the arguments' arrays and, if any input requires grad, record a node."""
         ctx = cls()
-        raw, needs, record = [], [], False
-        for a in args:  # one pass: the arrays for forward, and which inputs want a gradient
+        raw, needs = [], []  # forward's arguments (a Tensor's array in its place), and who wants a gradient
+        for a in args:
             if isinstance(a, Tensor):
-                data = a._data
-                if any(data is r for r in raw):  # x and x.detach() share one array: a view of it keeps
-                    data = data.view()          # what forward saves attributable to the right input
-                raw.append(data)
+                raw.append(a._data)
                 needs.append(a._requires_grad)
-                record = record or a._requires_grad
             else:
                 raw.append(a)
                 needs.append(False)
-        record = record and grad_mode._enabled
+        if len(raw) > 1 and len(set(map(id, raw))) < len(raw):
+            _unalias(raw)
+        needs = tuple(needs)
+        record = True in needs and grad_mode._enabled
         if record:
-            ctx.needs_input_grad = tuple(needs)
+            ctx.needs_input_grad = needs
         result = data = cls.forward(ctx, *raw, **kwargs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # a NumPy scalar (e.g. a full sum) becomes a 0-d array
@@ -148,12 +120,20 @@ class Function:
         if data.base is not None:
             _share_version(out, args)
         ctx._seq = next(_sequence)
-        # where each input's gradient goes next: the node that made it, the leaf itself, or nowhere
-        ctx._next = tuple([(a.grad_fn or a) if need else None for a, need in zip(args, needs)])
-        ctx._inputs_meta = tuple([(r.shape, r.dtype) if need else None for r, need in zip(raw, needs)])
+        # for each input that wants a gradient: where it goes next (the node that made the input,
+        # or the leaf itself) and the shape and dtype it must have; None for the others
+        nxt, meta = [], []
+        for a, r, need in zip(args, raw, needs):
+            if need:
+                nxt.append(a.grad_fn or a)
+                meta.append((r.shape, r.dtype))
+            else:
+                nxt.append(None)
+                meta.append(None)
+        ctx._next, ctx._inputs_meta = tuple(nxt), tuple(meta)
         if ctx._to_save:
-            ctx._saved = tuple([_resolve_saved(s, args, raw, result, data, out) for s in ctx._to_save])
-            ctx._to_save = ()
+            ctx._saved = _resolve_saved(ctx._to_save, args, raw, result, out)
+            del ctx._to_save
         if grad_mode._anomaly_enabled:
             ctx._created_at = grad_mode._creation_trace()
         return out
@@ -197,14 +177,46 @@ def _share_version(out, args):
             return
 
 
-def _resolve_saved(s, args, raw, result, data, out):
-    """What forward saved, told apart by identity: an input tensor's array, the output, or another array."""
-    if s is result or s is data:
-        return _SavedOutput(data, out._vc)
+def _unalias(raw):
+    """x and x.detach() share one array: give each later occurrence a view of its own, so that what
+    forward saves is attributable to the right input (see _resolve_saved)."""
+    seen = set()
     for i, r in enumerate(raw):
-        if s is r:
-            return _Saved(args[i]) if isinstance(args[i], Tensor) else s
-    return s  # an intermediate array: a constant as far as the graph is concerned
+        if isinstance(r, np.ndarray):
+            if id(r) in seen:
+                raw[i] = r.view()
+            seen.add(id(r))
+
+
+def _resolve_saved(to_save, args, raw, result, out):
+    """What forward saved, told apart by identity, as entries (value, source, version counter, version).
+
+    - an input tensor's array: source is the tensor; its version now is remembered, so that an
+      in-place change before backward is caught;
+    - the op's output: source is _OUTPUT (the node cannot hold its output tensor: that is a cycle);
+    - anything else (an intermediate array, a number): a constant, source None, never stale.
+    """
+    entries = []
+    for s in to_save:
+        if s is result or s is out._data:
+            entries.append((out._data, _OUTPUT, out._vc, out._vc[0]))
+            continue
+        for a, r in zip(args, raw):
+            if s is r and isinstance(a, Tensor):
+                entries.append((r, a, a._vc, a._vc[0]))
+                break
+        else:
+            entries.append((s, None, None, 0))
+    return tuple(entries)
+
+
+def _as_tensor(node, value, source):
+    """A saved entry as backward sees it under create_graph=True: a Tensor in the graph."""
+    if source is _OUTPUT:
+        return Tensor._make(value, True, node)  # the output, as a function of the inputs through this node
+    if source is not None:
+        return source
+    return Tensor._make(value) if isinstance(value, np.ndarray) else value
 
 
 from .tensor import Tensor  # noqa: E402  (Tensor's methods use Function: import after it exists)

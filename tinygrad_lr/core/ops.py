@@ -776,12 +776,13 @@ def overwrite(op, x, value):
 def seed_gradient(op, out, gradient, create_graph):
     """∂L/∂out to start from: 1 for a scalar, else the user's ``gradient`` of out's shape."""
     if gradient is None:
-        if out.numel() != 1:
+        data = out._data
+        if data.size != 1:
             raise RuntimeError(
                 f"{op}: grad can be implicitly created only for scalar outputs, but the output has shape "
                 f"{tuple(out.shape)}. Reduce it to a scalar first (e.g. loss.sum() or loss.mean()), or pass "
                 f"gradient= (∂L/∂output) with shape {tuple(out.shape)}")
-        g = np.array(1, dtype=out.dtype).reshape(out.shape)  # ∂L/∂L = 1 (np.ones is slower for one element)
+        g = np.array(1, dtype=data.dtype).reshape(data.shape)  # ∂L/∂L = 1 (np.ones is slower for one element)
     else:
         g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=out.dtype)
         if g.shape != out.shape:

@@ -34,11 +34,12 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
-        n_out, n_in = weight.shape
-        rows = g.reshape(-1, n_out)
-        return (g @ weight if ctx.needs_input_grad[0] else None,
-                rows.T @ x.reshape(-1, n_in) if ctx.needs_input_grad[1] else None,
-                rows.sum(axis=0) if ctx.needs_input_grad[2] else None)
+        grad_x = g @ weight if ctx.needs_input_grad[0] else None
+        if g.ndim != 2:  # one sample, or more leading dimensions: make every one of them a row
+            g, x = g.reshape(-1, weight.shape[0]), x.reshape(-1, weight.shape[1])
+        return (grad_x,
+                g.T @ x if ctx.needs_input_grad[1] else None,
+                g.sum(axis=0) if ctx.needs_input_grad[2] else None)
 
 
 class HalfSquaredError(Function):
@@ -53,8 +54,7 @@ class HalfSquaredError(Function):
         ctx.scale = 1 / diff.size if reduction == "mean" and diff.size else 1
         if reduction == "none":
             return 0.5 * diff * diff
-        total = 0.5 * np.add.reduce(diff * diff, axis=None)  # = .sum(), without NumPy's Python wrapper
-        return total / diff.size if reduction == "mean" else total
+        return np.add.reduce(diff * diff, axis=None) * (0.5 * ctx.scale)  # = .sum(), without its Python wrapper
 
     @staticmethod
     def backward(ctx, g):
@@ -62,6 +62,7 @@ class HalfSquaredError(Function):
         grad = (input - target) * (g * ctx.scale)
         return (grad if ctx.needs_input_grad[0] else None,
                 -grad if ctx.needs_input_grad[1] else None)
+
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -99,15 +100,17 @@ def mse_loss(input, target, reduction="mean"):
     ``input`` and ``target`` must have the same shape (no broadcasting).
     """
     _check_reduction("MSELoss", reduction)
-    for name, t in (("input", input), ("target", target)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"MSELoss: {name} must be a Tensor, got {type(t).__name__}; "
-                            "convert it with tinygrad_lr.tensor(...) or tinygrad_lr.from_numpy(...)")
-    if input.shape != target.shape:
-        raise ValueError(_shape_mismatch(tuple(input.shape), tuple(target.shape)))
-    input, target = ops.promote("MSELoss", input, target)
-    if input.dtype.kind != "f":
-        input, target = input.float(), target.float()
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        name, t = ("input", input) if not isinstance(input, Tensor) else ("target", target)
+        raise TypeError(f"MSELoss: {name} must be a Tensor, got {type(t).__name__}; "
+                        "convert it with tinygrad_lr.tensor(...) or tinygrad_lr.from_numpy(...)")
+    a, b = input._data, target._data
+    if a.shape != b.shape:
+        raise ValueError(_shape_mismatch(a.shape, b.shape))
+    if a.dtype != b.dtype or a.dtype.kind != "f":
+        input, target = ops.promote("MSELoss", input, target)
+        if input.dtype.kind != "f":
+            input, target = input.float(), target.float()
     return HalfSquaredError.apply(input, target, reduction=reduction)
 
 
