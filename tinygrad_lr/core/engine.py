@@ -2,18 +2,19 @@
 
 Reverse-mode autodiff in three steps:
 
-1. Collect every node reachable from the output (iteratively: a 10,000-op chain
-   must not hit Python's recursion limit).
-2. Visit them from the newest to the oldest.  A node is always created after
-   the nodes of its inputs, so by the time a node is visited every op that used
+1. Seed: the output's node receives ∂L/∂output (1 for a scalar loss).
+2. Visit the nodes that have received something, always the newest first
+   (a heap ordered by creation).  A node is always created after the nodes of
+   its inputs, so when it is the newest of those waiting, every op that used
    its output has already sent its share of the gradient: the gradient is
-   complete.  (This is a topological order without a separate sort.)
+   complete.  No recursion (a 10,000-op chain must not hit Python's recursion
+   limit) and no separate topological sort.
 3. At each node: call its backward with ∂L/∂output, check the result's shapes,
    sum a broadcast gradient back to its input's shape, and *add* each input's
    share into what that input has received so far (a value used twice gets
    the sum of both uses).  Leaves accumulate into ``.grad``.
 """
-import operator
+import heapq
 
 import numpy as np
 
@@ -74,39 +75,31 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
 
     for root, g in zip(roots, root_grads):
         deliver(root.grad_fn or root, g)
+    # with inputs, only the nodes on a path to a requested input need to run
+    useful = _on_path_to(roots, wanted) if inputs is not None else None
 
-    # 1. every node reachable from the roots, without recursion
-    nodes, stack = set(), [r.grad_fn for r in roots if r.grad_fn is not None]
-    while stack:
-        node = stack.pop()
-        if node not in nodes:
-            nodes.add(node)
-            for n in node._next:
-                if isinstance(n, Function) and n not in nodes:
-                    stack.append(n)
-
-    order = sorted(nodes, key=_creation_order, reverse=True)
-    if inputs is not None:  # only the nodes on a path to a requested input need to run
-        order = _on_path_to(order, wanted)
-
-    # 2. newest first: a node's gradient is complete when it is visited.  The backward
-    #    formulas record a graph of their own only under create_graph.
+    # Newest node first: a node is always created after the nodes of its inputs, so when it is
+    # the newest of those that have received something, every op that used its output has
+    # sent its share and its gradient is complete.  `ready` is a max-heap on creation order.
+    ready = [(-node._seq, node) for node in grads]
+    heapq.heapify(ready)
+    # The backward formulas record a graph of their own only under create_graph.
     previous, grad_mode._enabled = grad_mode._enabled, create_graph
     try:
-        for node in order:
-            g = grads.pop(node, None)
-            if g is None:
-                continue  # nothing flowed here (every consumer returned None)
+        while ready:
+            node = heapq.heappop(ready)[1]
+            g = grads.pop(node)
+            if useful is not None and node not in useful:
+                continue
             if node in wanted:
                 captured[id(wanted[node])] = g
             if node._retained is not None:
                 _retain(node, g)
-            # 3. the local step of the chain rule
-            input_grads, summed = _call_backward(node, g)
-            for hook in _step_hooks:
-                hook(node, g, input_grads, summed)
-            for target, gi in zip(node._next, input_grads):
-                if target is not None and gi is not None:
+            # the local step of the chain rule (None where no gradient goes)
+            for target, gi in zip(node._next, _call_backward(node, g)):
+                if gi is not None:
+                    if isinstance(target, Function) and target not in grads:
+                        heapq.heappush(ready, (-target._seq, target))
                     deliver(target, gi)
             if not retain_graph:
                 node._free()
@@ -117,22 +110,26 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
     return None
 
 
-_creation_order = operator.attrgetter("_seq")
-
-
-def _on_path_to(order, wanted):
-    """The nodes (newest first) from which a wanted input can be reached: oldest first, a node is
-    on a path if it is wanted itself or sends a gradient to a wanted leaf or to a node on a path."""
+def _on_path_to(roots, wanted):
+    """The nodes from which a wanted input can be reached: oldest first, a node is on a path if
+    it is wanted itself or sends a gradient to a wanted leaf or to a node on a path."""
+    nodes, stack = set(), [r.grad_fn for r in roots if r.grad_fn is not None]
+    while stack:  # every node reachable from the roots, without recursion
+        node = stack.pop()
+        if node not in nodes:
+            nodes.add(node)
+            stack.extend(n for n in node._next if isinstance(n, Function) and n not in nodes)
     useful = set()
-    for node in reversed(order):
+    for node in sorted(nodes, key=lambda n: n._seq):
         if node in wanted or any(n in useful if isinstance(n, Function) else id(n) in wanted
                                  for n in node._next if n is not None):
             useful.add(node)
-    return [n for n in order if n in useful]
+    return useful
 
 
 def _call_backward(node, g):
-    """Call ``node.backward`` and make its answer one gradient per input, of the input's shape and dtype."""
+    """Call ``node.backward`` and make its answer one gradient per input, of the input's shape and
+    dtype (None for an input that gets none); then show the step to the hooks (the trace)."""
     try:
         out = node.backward(node, g)
     except Exception as e:  # anomaly mode: say which line of the forward pass made the failing op
@@ -167,7 +164,9 @@ def _call_backward(node, g):
         if grad_mode._anomaly_enabled:
             _check_finite(node, i, gi)
         result.append(gi)
-    return result, summed
+    for hook in _step_hooks:
+        hook(node, g, result, summed)
+    return result
 
 
 def _accumulate(leaf, g, create_graph):
