@@ -219,7 +219,7 @@ def test_two_backwards_accumulate_exactly_twice_when_leaf_gradients_come_from_on
     (and 10 after three backwards), because its first backward stores in a.grad and b.grad views of one
     buffer, and the second adds into that buffer once for each.  Found by the first-order fuzzer (the
     "backward twice" mode, against PyTorch); the fuzzer's oracle for that mode is now twice one backward.
-    tinygrad_lr copies the first gradient it stores in a leaf's .grad (engine._accumulate), so it is right."""
+    tinygrad_lr copies the first gradient it stores in a leaf's .grad (engine.accumulate), so it is right."""
     a, b = f64(0.5), f64(0.5)
     loss = tinygrad_lr.stack([a, b]).sum()
     for n in (1, 2, 3):

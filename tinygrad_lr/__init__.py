@@ -7,6 +7,7 @@ ops, backward); ``autograd/`` is its public face (grad, Function, gradcheck);
 ``nn``, ``optim`` and ``data`` stand on top of it.
 """
 from .core import Tensor
+from .core import arithmetic
 from .core.creation import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, normal,
                             ones, ones_like, rand, randint, randn, randperm, tensor, zeros, zeros_like)
 from .core.dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8
@@ -16,7 +17,7 @@ from .core.dtypes import float64 as double
 from .core.dtypes import int32 as int  # noqa: A001  (torch.int)
 from .core.dtypes import int64 as long
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .core.ops import cat, stack
+from .core.shapes import cat, stack
 from .core.random import Generator, default_generator, initial_seed, manual_seed
 from . import autograd  # noqa: F401
 from . import data, nn, optim, utils  # noqa: F401  (the training stack, on top of the core)
@@ -28,8 +29,7 @@ __version__ = "0.1.0"
 
 def matmul(a, b):
     """Matrix product with PyTorch's rules for 1-d, 2-d and batched operands."""
-    from .core import ops
-    return ops.matmul(a, b)
+    return arithmetic.matmul(a, b)
 
 
 def _method(name):

@@ -37,7 +37,7 @@ from typing import Optional
 import numpy as np
 
 from .autograd.grad import grad
-from .core import grad_mode
+from .core import grad_mode, internal
 from .core.engine import sum_to_shape
 from .core.tensor import Tensor
 
@@ -238,7 +238,7 @@ def _diagnose(F, A, n, rtol, atol):
 # ============================================================================
 def _as_float64(op, name, value):
     try:
-        return np.array(value._data if isinstance(value, Tensor) else value, dtype=np.float64)
+        return np.array(internal.values(value) if isinstance(value, Tensor) else value, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{op}: {name} must be a tensor, an array or a number, got {type(value).__name__}") from None
 
@@ -257,7 +257,7 @@ def _formula_value(op, name, formula, args, shape):
         raise TypeError(f"{op}: the formula for {name!r} returned None; it must return the gradient, an array "
                         f"of shape {tuple(shape)}")
     if isinstance(out, Tensor):
-        out = out._data
+        out = internal.values(out)
     try:
         return np.array(out, dtype=np.float64)
     except (TypeError, ValueError):
@@ -284,9 +284,9 @@ def _run(op, title, names, values, evaluate, formulas, formula_args, n, eps, rto
         if not loss.requires_grad:
             raise RuntimeError(f"{op}: the loss does not depend on the inputs (it has no grad_fn); compute it "
                                "from the tensors the function is given")
-        auto = [np.zeros(v.shape) if g is None else np.array(g._data, dtype=np.float64)
+        auto = [np.zeros(v.shape) if g is None else internal.copy_array(g, np.float64)
                 for g, v in zip(grad(loss, leaves, allow_unused=True), values)]
-    L = float(loss._data.reshape(-1)[0])
+    L = float(loss.item())
     rows = []
     for k, (name, value, A) in enumerate(zip(names, values, auto)):
         num_err = None
@@ -300,9 +300,9 @@ def _run(op, title, names, values, evaluate, formulas, formula_args, n, eps, rto
                     moved = list(values)
                     moved[k] = values[k].copy()
                     moved[k].reshape(-1)[j] += eps
-                    up = float(evaluate(moved, False)[0]._data.reshape(-1)[0])
+                    up = float(evaluate(moved, False)[0].item())
                     moved[k].reshape(-1)[j] -= 2 * eps
-                    down = float(evaluate(moved, False)[0]._data.reshape(-1)[0])
+                    down = float(evaluate(moved, False)[0].item())
                     flat[j] = (up - down) / (2 * eps)
             num_err = float(np.abs(A - N).max(initial=0.0))
         auto_ok = num_err is None or num_err <= tol
@@ -414,7 +414,7 @@ def check_gradients(func, inputs, formulas, *, batch_size=None, eps=1e-6, rtol=1
     formulas = _formula_dict(op, formulas, names)
 
     def evaluate(arrays, requires_grad):
-        leaves = [Tensor._make(a, requires_grad) for a in arrays]
+        leaves = [internal.wrap(a).requires_grad_(requires_grad) for a in arrays]
         return func(*leaves), leaves
     title = f"{op}: {getattr(func, '__name__', 'loss')}({', '.join(names)})"
     return _run(op, title, names, values, evaluate, formulas, [v.copy() for v in values], batch_size, eps, rtol,
@@ -463,12 +463,12 @@ def check_module(model, loss_fn, X, y, formulas=None, *, eps=1e-6, rtol=1e-5, at
 
         def loss_fn(out, target):
             return ((out - target) ** 2).mean() / 2
-    originals = [p._data for p in params]
+    originals = [internal.values(p) for p in params]
 
     def evaluate(arrays, requires_grad):
         for p, a in zip(params, arrays):
-            p._data = a
-        return loss_fn(model(Tensor._make(X64)), Tensor._make(y64)), params
+            internal.set_values(p, a)
+        return loss_fn(model(internal.wrap(X64)), internal.wrap(y64)), params
     values = [np.array(a, dtype=np.float64) for a in originals]
     title = f"{op}: {type(model).__name__} on a batch of {n}, loss {loss_name}"
     try:
@@ -477,4 +477,4 @@ def check_module(model, loss_fn, X, y, formulas=None, *, eps=1e-6, rtol=1e-5, at
                     numeric, verbose, file, raise_exception)
     finally:
         for p, a in zip(params, originals):
-            p._data = a
+            internal.set_values(p, a)

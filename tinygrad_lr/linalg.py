@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .core import internal
 from .core.function import Function
 from .core.tensor import Tensor
 
@@ -77,7 +78,7 @@ class LstsqResult(NamedTuple):
 def _array(op, name, x):
     """The float64 array of a Tensor, array, list or number, and the float dtype the result should have."""
     if isinstance(x, Tensor):
-        data = x._data
+        data = internal.values(x)
     else:
         try:
             data = np.asarray(x)
@@ -114,7 +115,7 @@ def _matrix_and_rhs(op, A, B, square):
 
 
 def _tensor(array, dtype):
-    return Tensor._make(np.array(array, dtype=dtype, order="C"))  # a copy, 0-d stays 0-d
+    return internal.wrap(np.array(array, dtype=dtype, order="C"))  # a copy, 0-d stays 0-d
 
 
 def _default_rcond(m, n):
@@ -190,7 +191,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
         residuals = np.zeros(0)
     solution = x.reshape(n) if b.ndim == 1 else x
     return LstsqResult(_tensor(solution, dtype), _tensor(residuals, dtype),
-                       Tensor._make(np.array(rank, dtype=np.int64)), _tensor(s, dtype))
+                       internal.wrap(np.array(rank, dtype=np.int64)), _tensor(s, dtype))
 
 
 def _rank_warning(op, shape, rank, null_rows):
@@ -283,5 +284,5 @@ def solve(A, B):
         elif isinstance(x, Tensor):
             args.append(x.to(dtype))                            # a recorded cast: gradients still flow
         else:
-            args.append(Tensor._make(arr.astype(dtype)))
+            args.append(internal.wrap(arr.astype(dtype)))
     return Solve.apply(*args)

@@ -24,6 +24,7 @@ import zipfile
 import numpy as np
 
 from .core import Tensor
+from .core import internal
 
 _STRUCTURE = "__tinygrad_lr__"
 _VERSION = 1
@@ -106,7 +107,7 @@ def _encode(obj, name, arrays, memo):
     if isinstance(obj, np.generic):
         return {"__numpy_scalar__": _store(np.asarray(obj), name, arrays, memo, obj)}
     if isinstance(obj, Tensor):
-        entry = {"__tensor__": _store(obj._data, name, arrays, memo, obj)}
+        entry = {"__tensor__": _store(internal.values(obj), name, arrays, memo, obj)}
         if obj.requires_grad:
             entry["requires_grad"] = True
         if type(obj).__name__ == "Parameter":
@@ -181,7 +182,7 @@ def _load_file(fh, where):
     magic = fh.read(len(_NPY_MAGIC))
     fh.seek(start)
     if magic.startswith(_NPY_MAGIC):
-        return Tensor._make(_read(lambda: np.load(fh, allow_pickle=False), where))
+        return internal.wrap(_read(lambda: np.load(fh, allow_pickle=False), where))
     if not magic.startswith(_ZIP_MAGIC):
         if magic[:1] == b"\x80":
             raise _pickled(where)
@@ -201,7 +202,7 @@ def _load_file(fh, where):
                        else "the archive is empty")
     with _read(lambda: np.load(fh, allow_pickle=False), where) as npz:
         if _STRUCTURE not in npz.files:  # a plain np.savez file: its arrays by name, as tensors
-            return {name: Tensor._make(_read(lambda name=name: npz[name], where)) for name in npz.files}
+            return {name: internal.wrap(_read(lambda name=name: npz[name], where)) for name in npz.files}
         text = _read(lambda: npz[_STRUCTURE], where)
         try:
             header = json.loads(str(text))
@@ -285,7 +286,7 @@ def _tensor(array, node):
     if node.get("parameter"):
         from .nn import Parameter
         return Parameter(array, requires_grad=node.get("requires_grad", False))
-    t = Tensor._make(array)
+    t = internal.wrap(array)
     if node.get("requires_grad"):
         t.requires_grad_(True)
     return t

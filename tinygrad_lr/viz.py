@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from .core import engine
+from .core import internal
 from .core.function import Function
 from .core.tensor import Tensor
 
@@ -79,7 +79,7 @@ def _walk(roots):
             continue
         seen.add(node)
         stack.extend(n for n in node.next_functions if isinstance(n, Function) and n not in seen)
-    return sorted(seen, key=lambda n: n._seq)
+    return sorted(seen, key=internal.creation_order)
 
 
 def _formula(node):
@@ -120,9 +120,9 @@ def to_dot(tensors, params=None):
     op_id = {node: f"op{k}" for k, node in enumerate(nodes)}
     out_shape = {}  # node -> shape of its result, read from a consumer (or from the root tensor)
     for node in nodes:
-        for target, meta in zip(node.next_functions, node._inputs_meta):
-            if isinstance(target, Function) and meta is not None:
-                out_shape.setdefault(target, meta[0])
+        for target, shape in zip(node.next_functions, internal.input_shapes(node)):
+            if isinstance(target, Function) and shape is not None:
+                out_shape.setdefault(target, shape)
     for _, t in roots:
         if t.grad_fn is not None:
             out_shape.setdefault(t.grad_fn, t.shape)
@@ -228,7 +228,7 @@ def _arg_names(node):
 
 def _values(x, limit, precision):
     """A short text for a gradient: its values when there are few of them."""
-    data = np.asarray(x._data if isinstance(x, Tensor) else x)
+    data = np.asarray(internal.values(x) if isinstance(x, Tensor) else x)
     if data.size > limit:
         return ""
     if data.ndim == 0:
@@ -237,7 +237,7 @@ def _values(x, limit, precision):
     return " = " + re.sub(r"\s*\n\s*", " ", text)
 
 
-class trace_backward:
+class trace_backward(internal.watch_backward):
     """Print every step of the backward passes run inside the block, in the order they run.
 
     For each op: its name and formula (the first line of its docstring, e.g.
@@ -260,20 +260,16 @@ class trace_backward:
     """
 
     def __init__(self, params=None, file=None, max_values=6, precision=4):
+        super().__init__(self._hook)
         self.names = _param_names(params)
         self.file, self.max_values, self.precision = file, max_values, precision
         self.steps, self.lines = [], []
         self._labels, self._count = {}, {}
 
     def __enter__(self):
-        engine._step_hooks.append(self._hook)
+        super().__enter__()
         self._say("backward trace: one step per op, newest op first; g = ∂L/∂out is the gradient arriving")
         return self
-
-    def __exit__(self, *exc):
-        if self._hook in engine._step_hooks:
-            engine._step_hooks.remove(self._hook)
-        return False
 
     @property
     def text(self):

@@ -22,23 +22,18 @@ they were created (the error still names the op).
 """
 import functools
 
-from ..core import grad_mode
+from ..core.grad_mode import anomaly_mode, set_anomaly_mode
 
 
 def is_anomaly_enabled():
     """True inside ``detect_anomaly()`` (or after ``set_detect_anomaly(True)``)."""
-    return grad_mode._anomaly_enabled
+    return anomaly_mode()[0]
 
 
 def is_anomaly_check_nan_enabled():
     """True when anomaly mode also checks the backward results for NaN and inf."""
-    return grad_mode._anomaly_enabled and grad_mode._anomaly_check_nan
-
-
-def _set(mode, check_nan):
-    prev = (grad_mode._anomaly_enabled, grad_mode._anomaly_check_nan)
-    grad_mode._anomaly_enabled, grad_mode._anomaly_check_nan = mode, check_nan
-    return prev
+    enabled, check_nan = anomaly_mode()
+    return enabled and check_nan
 
 
 def _check_flag(name, value):
@@ -66,11 +61,11 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
-        self.prev = _set(True, self.check_nan)
+        self.prev = set_anomaly_mode(True, self.check_nan)
         return self
 
     def __exit__(self, *exc):
-        grad_mode._anomaly_enabled, grad_mode._anomaly_check_nan = self.prev
+        set_anomaly_mode(*self.prev)
         return False
 
     def __call__(self, fn):
@@ -91,11 +86,11 @@ class set_detect_anomaly:
     def __init__(self, mode, check_nan=True):
         _check_flag("set_detect_anomaly: mode", mode)
         _check_flag("set_detect_anomaly: check_nan", check_nan)
-        self.prev = _set(mode, check_nan)
+        self.prev = set_anomaly_mode(mode, check_nan)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        grad_mode._anomaly_enabled, grad_mode._anomaly_check_nan = self.prev
+        set_anomaly_mode(*self.prev)
         return False

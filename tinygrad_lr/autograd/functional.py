@@ -20,7 +20,8 @@ Example — Newton's method for linear regression (see examples/newton_linear_re
 """
 import numpy as np
 
-from ..core import grad_mode, ops
+from ..core import grad_mode, internal, primitives, shapes
+from ..core.creation import ones_like, zeros, zeros_like
 from ..core.tensor import Tensor
 from .grad import grad
 
@@ -58,9 +59,9 @@ def _prepare(op, inputs, create_graph):
     prepared = []
     for x in xs:
         if create_graph and x.requires_grad:
-            prepared.append(ops.Reshape.apply(x, shape=x.shape))
+            prepared.append(primitives.Reshape.apply(x, shape=x.shape))
         else:
-            prepared.append(Tensor._make(x._data, True))
+            prepared.append(x.detach().requires_grad_())
     return is_tuple, tuple(prepared)
 
 
@@ -95,7 +96,7 @@ def _fill(op, g, x, i, strict, what):
     if strict:
         raise RuntimeError(f"{op}: {what} of the user-provided function is independent of input {i}. This is "
                            "not allowed in strict mode (strict=True); pass strict=False to get zeros")
-    return Tensor._make(np.zeros(x.shape, x.dtype))
+    return zeros_like(x)
 
 
 def _validate_v(op, v, like, what):
@@ -118,7 +119,7 @@ def _default_v(op, xs, what):
     if len(xs) != 1 or xs[0].numel() != 1:
         raise ValueError(f"{op}: the vector v can only be None if the {what} is a single Tensor with a single "
                          "element; pass v (one tensor per entry, of the same shape)")
-    return (Tensor._make(np.ones(xs[0].shape, xs[0].dtype)),)
+    return (ones_like(xs[0]),)
 
 
 def _scalar_output(op, func, xs):
@@ -170,7 +171,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         _validate_v("jvp", v, xs, "inputs")
     is_out_tuple, outs = _call("jvp", func, xs)
     with grad_mode.enable_grad():
-        us = [Tensor._make(np.zeros(o.shape, o.dtype), True) for o in outs]
+        us = [zeros_like(o, requires_grad=True) for o in outs]
         grads = _grads(outs, xs, us, create_graph=True)
         pairs = [(g, v) for g, v in zip(grads, vs) if g is not None and g.requires_grad]
         if pairs:
@@ -183,7 +184,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         if j is None and strict:
             raise RuntimeError(f"jvp: output {k} of the user-provided function is independent of the inputs. "
                                "This is not allowed in strict mode (strict=True)")
-        res.append(_finish(j if j is not None else Tensor._make(np.zeros(o.shape, o.dtype)), create_graph))
+        res.append(_finish(j if j is not None else zeros_like(o), create_graph))
     return _result(is_out_tuple, [_finish(o, create_graph) for o in outs]), _result(is_out_tuple, res)
 
 
@@ -213,18 +214,16 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
         for r in range(y.numel()):
             onehot = np.zeros(y.numel(), dtype=y.dtype)
             onehot[r] = 1
-            grads = _grads([y], xs, [Tensor._make(onehot.reshape(y.shape))], create_graph)
+            grads = _grads([y], xs, [internal.wrap(onehot.reshape(y.shape))], create_graph)
             for j, (g, x) in enumerate(zip(grads, xs)):
                 rows[j].append(_fill("jacobian", g, x, j, strict, f"output {k}"))
         row = []
         for j, x in enumerate(xs):
             shape = tuple(y.shape) + tuple(x.shape)
             if not rows[j]:  # an empty output has an empty Jacobian
-                row.append(Tensor._make(np.zeros(shape, x.dtype)))
-            elif create_graph:
-                row.append(ops.stack(rows[j]).reshape(shape))
+                row.append(zeros(shape, dtype=x.dtype))
             else:
-                row.append(Tensor._make(np.stack([g._data for g in rows[j]]).reshape(shape)))
+                row.append(shapes.stack(rows[j]).reshape(shape))
         blocks.append(_result(is_in_tuple, row))
     return _result(is_out_tuple, blocks)
 
@@ -245,7 +244,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
 
     def gradient(*args):
         out = _scalar_output("hessian", func, args)
-        grads = _grads([out], args, [Tensor._make(np.ones(out.shape, out.dtype))], create_graph=True)
+        grads = _grads([out], args, [ones_like(out)], create_graph=True)
         return tuple(_fill("hessian", g, x, i, strict, "the output") for i, (g, x) in enumerate(zip(grads, args)))
 
     def outer(*args):
@@ -282,7 +281,7 @@ def _hessian_product(op, func, inputs, v, create_graph, strict):
         _validate_v(op, v, xs, "inputs")
     out = _scalar_output(op, func, xs)
     with grad_mode.enable_grad():
-        grads = _grads([out], xs, [Tensor._make(np.ones(out.shape, out.dtype))], create_graph=True)
+        grads = _grads([out], xs, [ones_like(out)], create_graph=True)
         for i, g in enumerate(grads):
             if g is None and strict:
                 raise RuntimeError(f"{op}: the output of the user-provided function is independent of input {i}. "
@@ -294,5 +293,5 @@ def _hessian_product(op, func, inputs, v, create_graph, strict):
         if h is None and strict:
             raise RuntimeError(f"{op}: the gradient of the user-provided function is independent of input {i} "
                                "(the function is linear in it). This is not allowed in strict mode (strict=True)")
-        res.append(_finish(h if h is not None else Tensor._make(np.zeros(x.shape, x.dtype)), create_graph))
+        res.append(_finish(h if h is not None else zeros_like(x), create_graph))
     return _finish(out, create_graph), _result(is_tuple, res)

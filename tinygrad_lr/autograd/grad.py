@@ -1,5 +1,6 @@
-"""``grad`` and ``backward``: the function forms of running the engine."""
-from ..core import engine, ops
+"""``grad`` and ``backward``: the function forms of running the engine (``core/engine.py``)."""
+from ..core import engine
+from ..core.internal import wrap
 from ..core.tensor import Tensor
 
 
@@ -16,18 +17,10 @@ def _as_list(x, name):
     return xs
 
 
-def _seeds(op, outputs, grad_outputs, create_graph):
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    else:
-        grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"{op}: got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
-    for i, out in enumerate(outputs):
-        if not out.requires_grad:
-            raise RuntimeError(f"{op}: output {i} does not require grad and has no grad_fn: it does not "
-                               "depend on any tensor with requires_grad=True")
-    return [ops.seed_gradient(op, out, g, create_graph) for out, g in zip(outputs, grad_outputs)]
+def _grad_outputs(grad_outputs):
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        return None if grad_outputs is None else [grad_outputs]
+    return list(grad_outputs)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -48,33 +41,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) does not require grad; "
                                "create it with requires_grad=True")
-    seeds = _seeds("grad", outputs, grad_outputs, create_graph)
-    if retain_graph is None:
-        retain_graph = create_graph
-    result = engine.backward(outputs, seeds, retain_graph, create_graph, inputs)
-    out = []
-    for i, (t, g) in enumerate(zip(inputs, result)):
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the outputs, so it "
-                    "has no gradient; pass allow_unused=True to get None for it")
-            out.append(None)
-        else:
-            out.append(g if isinstance(g, Tensor) else Tensor._make(g))
-    return tuple(out)
+    grads = engine.grad("grad", outputs, inputs, _grad_outputs(grad_outputs), retain_graph, create_graph)
+    for i, (t, g) in enumerate(zip(inputs, grads)):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the outputs, so it "
+                "has no gradient; pass allow_unused=True to get None for it")
+    return tuple(g if g is None or isinstance(g, Tensor) else wrap(g) for g in grads)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate into the leaves' ``.grad`` the gradient of ``tensors`` (like calling .backward() on each)."""
     tensors = _as_list(tensors, "backward")
-    seeds = _seeds("backward", tensors, grad_tensors, create_graph)
-    if retain_graph is None:
-        retain_graph = create_graph
     if inputs is not None:
         inputs = _as_list(inputs, "backward")
-        for t, g in zip(inputs, engine.backward(tensors, seeds, retain_graph, create_graph, inputs)):
-            if g is not None:
-                engine._accumulate(t, g, create_graph)
-        return
-    engine.backward(tensors, seeds, retain_graph, create_graph)
+    engine.backward("backward", tensors, _grad_outputs(grad_tensors), retain_graph, create_graph, inputs)

@@ -22,7 +22,8 @@ import warnings
 
 import numpy as np
 
-from ..core import dtypes, grad_mode
+from ..core import dtypes, grad_mode, internal
+from ..core.creation import zeros_like
 from ..core.tensor import Tensor
 from .grad import grad
 
@@ -68,11 +69,11 @@ def _analytical(outputs, inputs, diff):
         for r in range(o.numel()):
             onehot = np.zeros(o.numel(), dtype=o.dtype)
             onehot[r] = 1
-            grads = grad(o, [inputs[i] for i in diff], grad_outputs=Tensor._make(onehot.reshape(o.shape)),
+            grads = grad(o, [inputs[i] for i in diff], grad_outputs=internal.wrap(onehot.reshape(o.shape)),
                          retain_graph=True, allow_unused=True)
             for i, g in zip(diff, grads):
                 if g is not None:
-                    jac[k, i][r] = g._data.reshape(-1)
+                    jac[k, i][r] = internal.values(g).reshape(-1)
     return jac
 
 
@@ -84,11 +85,11 @@ def _numerical(func, inputs, diff, outputs, eps):
         for c in range(x.numel()):
             values = []
             for step in (eps, -eps):
-                data = x._data.copy()
+                data = internal.values(x).copy()
                 data.reshape(-1)[c] += step
                 moved = list(inputs)
-                moved[i] = Tensor._make(data, x.requires_grad)  # a fresh leaf: func may differentiate it
-                values.append([o._data.astype(np.float64) for o in _outputs("gradcheck", func, moved)])
+                moved[i] = internal.wrap(data).requires_grad_()  # a fresh leaf: func may differentiate it
+                values.append([internal.values(o).astype(np.float64) for o in _outputs("gradcheck", func, moved)])
             for k, (up, down) in enumerate(zip(*values)):
                 if outputs[k].dtype.kind == "f":
                     jac[k, i][:, c] = ((up - down) / (2 * eps)).reshape(-1)
@@ -279,7 +280,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                          "requires_grad=True), so it has no derivatives to check")
     if grad_outputs is None:
         rng = np.random.default_rng(0)  # fixed: the same check every run
-        grad_outputs = tuple(Tensor._make(rng.standard_normal(o.shape).astype(o.dtype), True) for o in outputs)
+        grad_outputs = tuple(internal.wrap(rng.standard_normal(o.shape).astype(o.dtype)).requires_grad_()
+                             for o in outputs)
     else:
         grad_outputs = _as_tuple(grad_outputs)
         if len(grad_outputs) != len(outputs):
@@ -295,7 +297,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         outs = [o for o in _outputs(op, func, xs) if o.requires_grad]
         grads = grad(outs, [xs[i] for i in diff], grad_outputs=list(vs), create_graph=True, allow_unused=True)
         # an input the outputs do not use has a zero gradient (kept, so output k is input diff[k]'s gradient)
-        return tuple(Tensor._make(np.zeros(xs[i].shape, xs[i].dtype)) if g is None else g
+        return tuple(zeros_like(xs[i]) if g is None else g
                      for i, g in zip(diff, grads))
 
     def labels(k, i):

@@ -1,4 +1,16 @@
-"""The autodiff core: Tensor, Function, the engine, the ops.  Nothing here imports nn, optim or data."""
-from .tensor import Tensor  # noqa: F401  (first: the modules below build on it)
-from . import engine, ops  # noqa: F401
+"""The autodiff core: Tensor, Function, the engine, the primitives and their front end.
+
+Nothing here imports anything above it (nn, optim, data, the tools).  The files, bottom up:
+
+- leaves (import nothing of the package): ``dtypes``, ``grad_mode``, ``random``, ``arrays``
+  (Python data to arrays), ``broadcast`` (the adjoint of broadcasting), ``printing``;
+- ``tensor``: the Tensor class; ``function``: the Function class (a graph node);
+- ``primitives``: the table of differentiable ops, forward and backward side by side;
+- the front end that Tensor's methods call: ``operands`` (arguments, promotion), ``arithmetic``,
+  ``shapes``, ``indexing``, ``inplace``;
+- ``engine``: the backward pass;
+- ``creation``: ``tensor``, ``zeros``, ``randn``, ...;
+- ``internal``: the few functions the layers above may use besides Tensor's public methods.
+"""
+from .tensor import Tensor  # noqa: F401  (first: the modules it imports at its end build on it)
 from .function import Function  # noqa: F401

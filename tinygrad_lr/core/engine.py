@@ -1,150 +1,132 @@
-"""The backward engine: one loop over the graph, newest node first.
+"""The backward engine: from ``loss.backward()`` to each op's backward, in one loop.
 
-Reverse-mode autodiff in three steps:
+Reverse-mode autodiff in three steps (``run`` below):
 
-1. Seed: the output's node receives ∂L/∂output (1 for a scalar loss).
-2. Visit the nodes that have received something, always the newest first
-   (a heap ordered by creation).  A node is always created after the nodes of
-   its inputs, so when it is the newest of those waiting, every op that used
-   its output has already sent its share of the gradient: the gradient is
-   complete.  No recursion (a 10,000-op chain must not hit Python's recursion
-   limit) and no separate topological sort.
-3. At each node: call its backward with ∂L/∂output, check the result's shapes,
-   sum a broadcast gradient back to its input's shape, and *add* each input's
-   share into what that input has received so far (a value used twice gets
-   the sum of both uses).  Leaves accumulate into ``.grad``.
+1. Seed: the loss's node receives ∂L/∂L = 1.
+2. Visit the nodes that have received a gradient, always the *newest* first.
+   Creation order is a topological order: a node is created after the nodes
+   that made its inputs.  So when a node is the newest of those waiting, every
+   op that used its output has already sent its share back, and the gradient
+   it holds is complete.  (A heap keyed on creation order does this without a
+   separate topological sort, and without recursion: a 10,000-op chain must
+   not hit Python's recursion limit.)
+3. At each node, one step of the chain rule: call its backward with
+   ∂L/∂output and *add* each input's share to what that input has received so
+   far — a value used twice gets the sum of both uses.  Leaves keep what they
+   received: ``Tensor.backward`` accumulates it into ``.grad``,
+   ``autograd.grad`` returns it.
+
+The graph is freed as it is walked (each node drops its saved arrays) unless
+``retain_graph``; the backward formulas record a graph of their own only
+under ``create_graph`` (for second derivatives).
 """
 import heapq
 
 import numpy as np
 
 from . import grad_mode
+from .broadcast import broadcasts_to, sum_to_shape
 from .function import Function
 from .tensor import Tensor
 
-# Callbacks (node, grad_output, input_grads, summed) run after each step: the trace uses them.
+# Callbacks run after each step as hook(node, grad_output, input_grads, summed): the backward trace
+# (viz.trace_backward) draws the pass with them; see internal.watch_backward.
 _step_hooks = []
 
 
-def sum_to_shape(g, shape):
-    """The adjoint of broadcasting: sum ``g`` over the axes broadcasting added or stretched.
-
-    If x of shape (3, 1) was broadcast to (2, 3, 4), every x[i, 0] was used
-    2·4 times, so its gradient is the sum of those 8 entries of g.  Works on
-    arrays and on Tensors (``sum(axis, keepdims)`` and ``reshape``).
-    """
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                      if n == 1 and g.shape[lead + i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
+# ---- the entry points: Tensor.backward, autograd.backward, autograd.grad ------------------------------
+def backward(op, outputs, grad_outputs=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradient of ``outputs`` into the ``.grad`` of every leaf (or of each of ``inputs``)."""
+    for t, g in run(op, outputs, grad_outputs, retain_graph, create_graph, inputs).items():
+        accumulate(t, g, create_graph)
 
 
-def _expandable(shape, to_shape):
-    """True when broadcasting ``shape`` can produce ``to_shape``."""
-    return len(shape) <= len(to_shape) and all(
-        n == 1 or n == m for n, m in zip(reversed(shape), reversed(to_shape)))
+def grad(op, outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False):
+    """The gradient of ``outputs`` with respect to each of ``inputs`` (None where it does not depend on it)."""
+    received = run(op, outputs, grad_outputs, retain_graph, create_graph, inputs)
+    return [received.get(t) for t in inputs]
 
 
-def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None):
-    """Run reverse-mode autodiff from ``roots`` (Tensors) seeded with ``root_grads``.
-
-    With ``inputs=None`` gradients accumulate into the ``.grad`` of every leaf
-    that requires grad.  With a list of ``inputs`` nothing is accumulated; the
-    gradient for each input is returned instead (what ``autograd.grad`` needs),
-    ``None`` for an input the outputs do not depend on.
-    """
-    grads = {}        # node -> gradient of its output received so far
-    captured = {}     # id(tensor) -> gradient, for the requested inputs
-    wanted = {}       # node or id(leaf) -> tensor, for the requested inputs
+# ---- the loop ------------------------------------------------------------------------------------------
+def run(op, outputs, grad_outputs, retain_graph, create_graph, inputs=None):
+    """Backpropagate from ``outputs``; returns {leaf or wanted input: the gradient it received}."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    received = {}  # node or leaf -> ∂L/∂(its value), summed over the uses seen so far
+    ready = []     # the nodes in `received`, newest first (a max-heap on creation order)
+    for out, g in zip(outputs, seeds(op, outputs, grad_outputs, create_graph)):
+        _send(received, ready, out.grad_fn or out, g)
+    wanted = on_path = None  # every leaf wants its gradient, unless autograd.grad names the inputs
     if inputs is not None:
-        for t in inputs:
-            wanted[t.grad_fn if t.grad_fn is not None else id(t)] = t
-
-    def deliver(target, g):
-        """Add ``g`` to what ``target`` (a node or a leaf tensor) has received."""
-        if isinstance(target, Function):
-            grads[target] = g if target not in grads else grads[target] + g
-        elif inputs is not None:
-            if id(target) in wanted:
-                key = id(target)
-                captured[key] = g if key not in captured else captured[key] + g
-        else:
-            _accumulate(target, g, create_graph)
-
-    for root, g in zip(roots, root_grads):
-        deliver(root.grad_fn or root, g)
-    # with inputs, only the nodes on a path to a requested input need to run
-    useful = _on_path_to(roots, wanted) if inputs is not None else None
-
-    # Newest node first: a node is always created after the nodes of its inputs, so when it is
-    # the newest of those that have received something, every op that used its output has
-    # sent its share and its gradient is complete.  `ready` is a max-heap on creation order.
-    ready = [(-node._seq, node) for node in grads]
-    heapq.heapify(ready)
-    # The backward formulas record a graph of their own only under create_graph.
+        wanted, on_path = _wanted(outputs, inputs)
     previous, grad_mode._enabled = grad_mode._enabled, create_graph
     try:
         while ready:
             node = heapq.heappop(ready)[1]
-            g = grads.pop(node)
-            if useful is not None and node not in useful:
-                continue
-            if node in wanted:
-                captured[id(wanted[node])] = g
+            g = received.pop(node)  # complete: every op that used this node's output has sent its share
+            if on_path is not None:  # autograd.grad(outputs, inputs): only what leads to the inputs
+                if node not in on_path:
+                    continue
+                if node in wanted:
+                    received[wanted[node]] = g  # an input that is not a leaf: its gradient is g
             if node._retained is not None:
                 _retain(node, g)
-            # the local step of the chain rule (None where no gradient goes)
-            for target, gi in zip(node._next, _call_backward(node, g)):
+            for target, gi in zip(node._next, step(node, g)):  # the chain rule, one node at a time
                 if gi is not None:
-                    if isinstance(target, Function) and target not in grads:
-                        heapq.heappush(ready, (-target._seq, target))
-                    deliver(target, gi)
+                    _send(received, ready, target, gi)
             if not retain_graph:
                 node._free()
     finally:
         grad_mode._enabled = previous
-    if inputs is not None:
-        return [captured.get(id(t)) for t in inputs]
-    return None
+    if inputs is None:
+        return received
+    return {t: received[t] for t in inputs if t in received}
 
 
-def _on_path_to(roots, wanted):
-    """The nodes from which a wanted input can be reached: oldest first, a node is on a path if
-    it is wanted itself or sends a gradient to a wanted leaf or to a node on a path."""
-    nodes, stack = set(), [r.grad_fn for r in roots if r.grad_fn is not None]
-    while stack:  # every node reachable from the roots, without recursion
-        node = stack.pop()
-        if node not in nodes:
-            nodes.add(node)
-            stack.extend(n for n in node._next if isinstance(n, Function) and n not in nodes)
-    useful = set()
-    for node in sorted(nodes, key=lambda n: n._seq):
-        if node in wanted or any(n in useful if isinstance(n, Function) else id(n) in wanted
-                                 for n in node._next if n is not None):
-            useful.add(node)
-    return useful
+def _send(received, ready, target, g):
+    """Add ``g`` to what ``target`` (a node or a leaf) has received; a node joins the heap with its first."""
+    if target in received:
+        received[target] = received[target] + g
+    else:
+        received[target] = g
+        if isinstance(target, Function):
+            heapq.heappush(ready, (-target._seq, target))
 
 
-def _call_backward(node, g):
-    """Call ``node.backward`` and make its answer one gradient per input, of the input's shape and
-    dtype (None for an input that gets none); then show the step to the hooks (the trace)."""
+# ---- one step of the chain rule ------------------------------------------------------------------------
+def step(node, g):
+    """∂L/∂input for each input of ``node``, from g = ∂L/∂output: its backward, made regular."""
     try:
-        out = node.backward(node, g)
-    except Exception as e:  # anomaly mode: say which line of the forward pass made the failing op
-        if grad_mode._anomaly_enabled and getattr(node, "_created_at", "") and hasattr(e, "add_note"):
-            e.add_note(f"(anomaly mode) {node.name()} was created at (most recent call last):\n{node._created_at}")
+        returned = node.backward(node, g)
+    except Exception as e:
+        _say_where_it_was_made(node, e)
         raise
-    if type(out) is not tuple:
-        out = (out,)
-    metas = node._inputs_meta
-    if len(out) != len(metas) and (len(out) < len(metas) or any(x is not None for x in out[len(metas):])):
+    if not (_step_hooks or grad_mode._anomaly_enabled):
+        return _fit_to_inputs(node, returned)
+    summed = []  # the hooks want to see which gradients were summed back to a broadcast input
+    grads = _fit_to_inputs(node, returned, summed)
+    _inspect(node, g, grads, summed)
+    return grads
+
+
+def _say_where_it_was_made(node, e):
+    """Anomaly mode: a failing backward also says where its op was created."""
+    if grad_mode._anomaly_enabled and getattr(node, "_created_at", "") and hasattr(e, "add_note"):
+        e.add_note(f"(anomaly mode) {node.name()} was created at (most recent call last):\n{node._created_at}")
+
+
+def _fit_to_inputs(node, returned, summed=None):
+    """What a backward returned, as one gradient per input of the input's shape and dtype (None for an
+    input that gets none).  A broadcast shape is summed back (the adjoint of broadcasting), and noted in
+    ``summed`` if given; a wrong count or shape is a bug in that backward, and the error says which."""
+    grads = returned if type(returned) is tuple else (returned,)
+    metas = node._inputs_meta  # (shape, dtype) of each input that wants a gradient, else None
+    if len(grads) != len(metas) and (len(grads) < len(metas) or any(x is not None for x in grads[len(metas):])):
         raise RuntimeError(
-            f"{node.name()}: backward returned {len(out)} gradient(s) but forward took "
+            f"{node.name()}: backward returned {len(grads)} gradient(s) but forward took "
             f"{len(metas)} positional argument(s); return one per argument (None where none is needed)")
-    result, summed = [], []
-    for i, (gi, meta) in enumerate(zip(out, metas)):
+    result = []
+    for i, (gi, meta) in enumerate(zip(grads, metas)):
         if meta is None or gi is None:
             result.append(None)
             continue
@@ -152,42 +134,114 @@ def _call_backward(node, g):
             gi = np.asarray(gi)  # a NumPy scalar from arithmetic on 0-d arrays
         shape, dtype = meta
         if gi.shape != shape:
-            if not _expandable(shape, gi.shape):
+            if not broadcasts_to(shape, gi.shape):
                 raise RuntimeError(
                     f"{node.name()}: backward returned a gradient of shape {tuple(gi.shape)} for "
                     f"input {i}, which has shape {tuple(shape)}; the gradient must have the "
                     "input's shape (or a shape the input broadcasts to)")
-            summed.append((i, tuple(gi.shape), tuple(shape)))
+            if summed is not None:
+                summed.append((i, tuple(gi.shape), tuple(shape)))
             gi = sum_to_shape(gi, shape)
         if gi.dtype != dtype:
             gi = gi.to(dtype) if isinstance(gi, Tensor) else gi.astype(dtype)
-        if grad_mode._anomaly_enabled:
-            _check_finite(node, i, gi)
         result.append(gi)
-    for hook in _step_hooks:
-        hook(node, g, result, summed)
     return result
 
 
-def _accumulate(leaf, g, create_graph):
-    """leaf.grad += g (the first gradient is copied: it may be shared with other tensors)."""
+def _inspect(node, g, grads, summed):
+    """Anomaly mode's check for NaN and inf, then the hooks: only when one of them is on."""
+    if grad_mode._anomaly_enabled:
+        for i, gi in enumerate(grads):
+            if gi is not None:
+                _check_finite(node, i, gi)
+    for hook in _step_hooks:
+        hook(node, g, grads, summed)
+
+
+# ---- where gradients end up ----------------------------------------------------------------------------
+def accumulate(t, g, create_graph):
+    """t.grad += g (the first gradient is copied: the same array may also reach other tensors)."""
     if create_graph:
         g = g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
-        leaf.grad = g if leaf._grad is None else leaf._grad + g
-    elif leaf._grad is None:
-        leaf._grad = Tensor._make(np.array(g._data if isinstance(g, Tensor) else g,
-                                           dtype=leaf._data.dtype))
-    elif leaf._grad._requires_grad:  # a grad from create_graph=True: keep it out of place
-        leaf._grad = leaf._grad.detach() + g
+        t.grad = g if t._grad is None else t._grad + g
+    elif t._grad is None:
+        t._grad = Tensor._make(np.array(g._data if isinstance(g, Tensor) else g, dtype=t._data.dtype))
+    elif t._grad._requires_grad:  # a grad from create_graph=True: keep it out of place
+        t._grad = t._grad.detach() + g
     else:
-        leaf._grad._data += g._data if isinstance(g, Tensor) else g
-        leaf._grad._vc[0] += 1
+        t._grad._data += g._data if isinstance(g, Tensor) else g
+        t._grad._vc[0] += 1
 
 
 def _retain(node, g):
+    """``retain_grad()`` on a non-leaf: it keeps a copy of what its node received."""
     t = node._retained()
     if t is not None:
-        _accumulate(t, g, isinstance(g, Tensor))
+        accumulate(t, g, isinstance(g, Tensor))
+
+
+# ---- before the loop: the seeds, and the nodes worth visiting for autograd.grad -------------------------
+def seeds(op, outputs, grad_outputs, create_graph):
+    """∂L/∂output to start from, for each output: 1 for a scalar, else the ``grad_outputs`` given."""
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif len(grad_outputs) != len(outputs):
+        raise ValueError(f"{op}: got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    n = len(outputs)
+    return [_seed(op, i, n, out, g, create_graph) for i, (out, g) in enumerate(zip(outputs, grad_outputs))]
+
+
+def _seed(op, i, n, out, gradient, create_graph):
+    if not out._requires_grad:
+        what = "this tensor" if op == "backward" and n == 1 else f"output {i}"
+        raise RuntimeError(
+            f"{op}: {what} does not require grad and has no grad_fn, so there is nothing to differentiate "
+            "(it does not depend on any tensor with requires_grad=True). Create the leaves with "
+            "requires_grad=True (or call .requires_grad_()) before computing with them, outside no_grad()")
+    if gradient is None:
+        data = out._data
+        if data.size != 1:
+            raise RuntimeError(
+                f"{op}: grad can be implicitly created only for scalar outputs, but the output has shape "
+                f"{tuple(out.shape)}. Reduce it to a scalar first (e.g. loss.sum() or loss.mean()), or pass "
+                f"gradient= (∂L/∂output) with shape {tuple(out.shape)}")
+        g = _one(data.dtype).reshape(data.shape).copy()  # ∂L/∂L = 1, a fresh array (a backward may write in it)
+    else:
+        g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=out.dtype)
+        if g.shape != out.shape:
+            raise RuntimeError(f"{op}: gradient has shape {tuple(g.shape)} but the output has shape "
+                               f"{tuple(out.shape)}; they must match")
+        if g.dtype != out.dtype:
+            g = g.astype(out.dtype)
+        if create_graph and isinstance(gradient, Tensor):
+            return gradient if gradient.dtype == out.dtype else gradient.to(out.dtype)
+    return Tensor._make(g) if create_graph else g
+
+
+_ONES = {}  # dtype -> a 0-d array holding 1: copying it is faster than making a new one (speed only)
+
+
+def _one(dtype):
+    if dtype not in _ONES:
+        _ONES[dtype] = np.ones((), dtype)
+    return _ONES[dtype]
+
+
+def _wanted(outputs, inputs):
+    """For ``inputs``: {its node (or the leaf itself): the input}, and the nodes from which some input can
+    be reached (the others need not run)."""
+    wanted = {t.grad_fn if t.grad_fn is not None else t: t for t in inputs}
+    nodes, stack = set(), [out.grad_fn for out in outputs if out.grad_fn is not None]
+    while stack:  # every node reachable from the outputs, without recursion
+        node = stack.pop()
+        if node not in nodes:
+            nodes.add(node)
+            stack.extend(n for n in node._next if isinstance(n, Function) and n not in nodes)
+    on_path = set()
+    for node in sorted(nodes, key=lambda n: n._seq):  # oldest first: what a node sends to is decided already
+        if node in wanted or any(n in on_path or n in wanted for n in node._next if n is not None):
+            on_path.add(node)
+    return wanted, on_path
 
 
 def _check_finite(node, i, g):

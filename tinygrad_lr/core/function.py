@@ -60,6 +60,23 @@ class Function:
     _saved = ()            # ... resolved: see _resolve_saved
     _retained = None       # a weak reference to the output, when retain_grad() was called on it
 
+    # ---- what a subclass writes ---------------------------------------------------
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        """Compute the op's value from NumPy arrays; a subclass must define it."""
+        raise NotImplementedError(
+            f"{type(ctx).__name__}: a Function subclass must define a static method forward(ctx, *args), which "
+            "computes the result from the NumPy arrays of its arguments (ctx.save_for_backward(...) keeps "
+            "what backward needs); see help(tinygrad_lr.autograd.Function) for an example")
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        """Return ∂L/∂arg for each argument of forward, given ∂L/∂output; a subclass must define it."""
+        raise NotImplementedError(
+            f"{type(ctx).__name__}: a Function subclass must define a static method backward(ctx, grad_output), "
+            "which returns the gradient for each positional argument of forward (None where none is "
+            "needed); see help(tinygrad_lr.autograd.Function) for an example")
+
     # ---- used inside forward / backward ---------------------------------------
     def save_for_backward(self, *arrays):
         """Keep these arrays (inputs, the output, or others) for backward."""

@@ -28,12 +28,16 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
-        context = enable_grad if self.mode else no_grad
+        mode = self.mode
 
         @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with context():
+        def wrapper(*args, **kwargs):  # the same as `with no_grad():` around fn, without making a context
+            global _enabled
+            prev, _enabled = _enabled, mode
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                _enabled = prev
         return wrapper
 
 
@@ -77,6 +81,19 @@ class set_grad_enabled(_GradModeContext):
 # ---- anomaly mode: remember where each node was created, check every backward result ----
 _anomaly_enabled = False
 _anomaly_check_nan = True  # detect_anomaly(check_nan=False) records where ops were made, checks nothing
+
+
+def anomaly_mode():
+    """(enabled, check_nan): the anomaly mode now (``autograd.detect_anomaly`` sets it)."""
+    return _anomaly_enabled, _anomaly_check_nan
+
+
+def set_anomaly_mode(enabled, check_nan=True):
+    """Switch anomaly mode; returns the previous (enabled, check_nan), to put back later."""
+    global _anomaly_enabled, _anomaly_check_nan
+    previous = (_anomaly_enabled, _anomaly_check_nan)
+    _anomaly_enabled, _anomaly_check_nan = bool(enabled), bool(check_nan)
+    return previous
 
 
 def _creation_trace():

@@ -5,14 +5,30 @@ op on tensors that require grad also holds ``grad_fn``, the graph node of
 that op (see ``function.py``); a tensor made by the user is a *leaf*
 (``grad_fn is None``) and collects its gradient in ``.grad``.
 
-Operators and methods here are thin: they turn Python numbers and arrays
-into operands and call the ops of ``ops.py``, where the math lives.
+Operators and methods here are one line each: they call the front end
+(``arithmetic.py``, ``shapes.py``, ``indexing.py``, ``inplace.py``), which
+checks the arguments and applies the primitives of ``primitives.py``, where
+the math lives; ``backward`` calls the engine (``engine.py``).
+
+Those modules build on Tensor and Tensor's methods call them: this is the
+package's one import cycle, closed by importing them at the end of this file.
 """
 import math
+import weakref
 
 import numpy as np
 
-from . import dtypes, grad_mode
+from . import dtypes, printing, random
+from .arrays import check_device, to_array
+
+
+def array_from(data, dtype, op):
+    """A new array holding ``data``: a Tensor's values (copied), or numbers, lists, arrays (``arrays.py``)."""
+    if isinstance(data, Tensor):
+        return to_array(data._data, dtype, op)
+    if isinstance(data, (list, tuple)):  # a list of tensors: their values
+        data = [x._data if isinstance(x, Tensor) else x for x in data]
+    return to_array(data, dtype, op)
 
 
 class Tensor:
@@ -26,8 +42,7 @@ class Tensor:
     __array_ufunc__ = None  # ndarray <op> Tensor calls Tensor's reflected operator, not NumPy's loop
 
     def __init__(self, data, dtype=None, requires_grad=False):
-        from .creation import _to_array
-        self._data = _to_array(data, dtype, "Tensor")
+        self._data = array_from(data, dtype, "Tensor")
         self._requires_grad = False
         self.grad_fn = None
         self._grad = None
@@ -53,12 +68,14 @@ class Tensor:
 
     def size(self, dim=None):
         """The shape, or the size of one dimension."""
-        return self.shape if dim is None else self.shape[_ops.normalize_dim("size", dim, self.ndim)]
+        return self.shape if dim is None else self.shape[operands.normalize_dim("size", dim, self.ndim)]
 
     def dim(self):
+        """The number of dimensions (``ndim``)."""
         return self.ndim
 
     def numel(self):
+        """The number of elements."""
         return self._data.size
 
     def __len__(self):
@@ -107,7 +124,6 @@ class Tensor:
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor too after backward."""
-        import weakref
         if self.grad_fn is not None:
             self.grad_fn._retained = weakref.ref(self)
         elif not self._requires_grad:
@@ -127,22 +143,10 @@ class Tensor:
                 differentiated again (second derivatives, Hessians).
             inputs: accumulate only into these leaves.
         """
-        if not self._requires_grad:
-            raise RuntimeError(
-                "backward: this tensor does not require grad and has no grad_fn, so there is "
-                "nothing to differentiate. Create the leaves with requires_grad=True (or call "
-                ".requires_grad_()) before computing with them, outside no_grad()")
-        gradient = _ops.seed_gradient("backward", self, gradient, create_graph)
-        if retain_graph is None:
-            retain_graph = create_graph
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = _engine.backward([self], [gradient], retain_graph, create_graph, inputs)
-            for t, g in zip(inputs, grads):
-                if g is not None:
-                    _engine._accumulate(t, g, create_graph)
-            return
-        _engine.backward([self], [gradient], retain_graph, create_graph)
+        engine.backward("backward", [self], None if gradient is None else [gradient],
+                        retain_graph, create_graph, inputs)
 
     def detach(self):
         """The same values (shared memory) without history: a new leaf."""
@@ -151,6 +155,7 @@ class Tensor:
         return t
 
     def detach_(self):
+        """Take this tensor out of the graph in place: it becomes a leaf that does not require grad."""
         self.grad_fn, self._requires_grad = None, False
         return self
 
@@ -177,6 +182,7 @@ class Tensor:
         return self._data.item()
 
     def tolist(self):
+        """The values as (nested) Python lists of numbers."""
         return self._data.tolist()
 
     def numpy(self):
@@ -217,8 +223,7 @@ class Tensor:
         return repr(self)
 
     def __repr__(self):
-        from .printing import tensor_repr
-        return tensor_repr(self)
+        return printing.tensor_repr(self)
 
     __str__ = __repr__
 
@@ -235,129 +240,211 @@ class Tensor:
     # ---- dtype and copies (recorded, so gradients flow through) ----------------
     def to(self, *args, dtype=None, **kwargs):
         """Convert to a dtype: ``t.to(tinygrad_lr.float64)``.  ``to('cpu')`` is accepted and does nothing."""
-        from .creation import _check_device
-        _check_device(kwargs.get("device"), "to")
+        check_device(kwargs.get("device"), "to")
         for a in args:
             if isinstance(a, str):  # a device: 'cpu' is fine, 'cuda' gets an error that says why
-                _check_device(a, "to")
+                check_device(a, "to")
                 continue
             dtype = a.dtype if isinstance(a, Tensor) else a
         if dtype is None or np.dtype(dtype) == self.dtype:
             return self
-        return _ops.Cast.apply(self, dtype=dtypes.to_dtype(dtype, "to"))
+        return primitives.Cast.apply(self, dtype=dtypes.to_dtype(dtype, "to"))
 
     def cpu(self):
+        """Itself: the CPU is the only device."""
         return self
 
     def float(self):
+        """A float32 copy (itself if already float32); recorded, so gradients flow back."""
         return self.to(dtypes.float32)
 
     def double(self):
+        """A float64 copy (itself if already float64); recorded, so gradients flow back."""
         return self.to(dtypes.float64)
 
     def long(self):
+        """An int64 copy (no gradient flows through integers)."""
         return self.to(dtypes.int64)
 
     def int(self):
+        """An int32 copy."""
         return self.to(dtypes.int32)
 
     def bool(self):
+        """A bool copy (nonzero is True)."""
         return self.to(dtypes.bool_)
 
     def clone(self):
         """A copy of the values; gradients flow back to the original."""
-        return _ops.Clone.apply(self)
+        return primitives.Clone.apply(self)
 
     def contiguous(self):
+        """Itself: NumPy handles the memory layout."""
         return self
 
-    # ---- arithmetic: see ops.py for the math ----------------------------------
-    def __add__(self, other): return _ops.add(self, other)
-    def __radd__(self, other): return _ops.add(other, self)
-    def __sub__(self, other): return _ops.sub(self, other)
-    def __rsub__(self, other): return _ops.sub(other, self)
-    def __mul__(self, other): return _ops.mul(self, other)
-    def __rmul__(self, other): return _ops.mul(other, self)
-    def __truediv__(self, other): return _ops.div(self, other)
-    def __rtruediv__(self, other): return _ops.div(other, self)
-    def __pow__(self, exponent): return _ops.pow(self, exponent)
-    def __rpow__(self, base): return _ops.rpow(base, self)
-    def __matmul__(self, other): return _ops.matmul(self, other)
-    def __rmatmul__(self, other): return _ops.matmul(other, self)
-    def __neg__(self): return _ops.Neg.apply(self)
+    # ---- arithmetic: one line each; the math is in primitives.py ----------------
+    def __add__(self, other): return arithmetic.add(self, other)
+    def __radd__(self, other): return arithmetic.add(other, self)
+    def __sub__(self, other): return arithmetic.sub(self, other)
+    def __rsub__(self, other): return arithmetic.sub(other, self)
+    def __mul__(self, other): return arithmetic.mul(self, other)
+    def __rmul__(self, other): return arithmetic.mul(other, self)
+    def __truediv__(self, other): return arithmetic.div(self, other)
+    def __rtruediv__(self, other): return arithmetic.div(other, self)
+    def __pow__(self, exponent): return arithmetic.pow(self, exponent)
+    def __rpow__(self, base): return arithmetic.rpow(base, self)
+    def __matmul__(self, other): return arithmetic.matmul(self, other)
+    def __rmatmul__(self, other): return arithmetic.matmul(other, self)
+    def __neg__(self): return primitives.Neg.apply(self)
     def __pos__(self): return self
     def __abs__(self): return self.abs()
 
-    add = __add__
-    sub = __sub__
-    mul = __mul__
-    div = __truediv__
-    matmul = __matmul__
-    mm = __matmul__
+    def add(self, other, *, alpha=1):
+        """self + alpha · other (broadcasting; ``alpha`` as in ``torch.add``)."""
+        return arithmetic.add(self, other if alpha == 1 else other * alpha)
 
-    def neg(self): return _ops.Neg.apply(self)
-    def pow(self, exponent): return _ops.pow(self, exponent)
-    def square(self): return _ops.pow(self, 2)
-    def sqrt(self): return _ops.pow(self, 0.5)
-    def exp(self): return _ops.unary("exp", _ops.Exp, self)
-    def log(self): return _ops.unary("log", _ops.Log, self)
-    def abs(self): return _ops.unary("abs", _ops.Abs, self)
-    def relu(self): return _ops.unary("relu", _ops.ReLU, self)
-    def sigmoid(self): return _ops.unary("sigmoid", _ops.Sigmoid, self)
-    def tanh(self): return _ops.unary("tanh", _ops.Tanh, self)
+    def sub(self, other, *, alpha=1):
+        """self − alpha · other (broadcasting)."""
+        return arithmetic.sub(self, other if alpha == 1 else other * alpha)
 
-    # comparisons give bool tensors and carry no gradient
-    def __eq__(self, other): return _ops.compare("eq", np.equal, self, other)
-    def __ne__(self, other): return _ops.compare("ne", np.not_equal, self, other)
-    def __lt__(self, other): return _ops.compare("lt", np.less, self, other)
-    def __le__(self, other): return _ops.compare("le", np.less_equal, self, other)
-    def __gt__(self, other): return _ops.compare("gt", np.greater, self, other)
-    def __ge__(self, other): return _ops.compare("ge", np.greater_equal, self, other)
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    def mul(self, other):
+        """self · other, element-wise (broadcasting)."""
+        return arithmetic.mul(self, other)
 
-    def all(self): return Tensor._make(np.asarray(self._data.all()))
-    def any(self): return Tensor._make(np.asarray(self._data.any()))
+    def div(self, other):
+        """self / other, element-wise (broadcasting); integers divide to float32, as in PyTorch."""
+        return arithmetic.div(self, other)
+
+    def matmul(self, other):
+        """The matrix product self @ other (PyTorch's rules for 1-d and batched operands)."""
+        return arithmetic.matmul(self, other)
+
+    mm = matmul
+
+    def neg(self):
+        """−self."""
+        return primitives.Neg.apply(self)
+
+    def pow(self, exponent):
+        """self ** exponent, for a number exponent."""
+        return arithmetic.pow(self, exponent)
+
+    def square(self):
+        """self², composed as pow(self, 2)."""
+        return arithmetic.pow(self, 2)
+
+    def sqrt(self):
+        """√self, composed as pow(self, 0.5)."""
+        return arithmetic.pow(self, 0.5)
+
+    def exp(self):
+        """eˣ element-wise (integers become float32)."""
+        return arithmetic.unary("exp", primitives.Exp, self)
+
+    def log(self):
+        """The natural logarithm ln x element-wise (ln 0 = −inf)."""
+        return arithmetic.unary("log", primitives.Log, self)
+
+    def abs(self):
+        """|x| element-wise."""
+        return arithmetic.unary("abs", primitives.Abs, self)
+
+    def relu(self):
+        """max(x, 0) element-wise."""
+        return arithmetic.unary("relu", primitives.ReLU, self)
+
+    def sigmoid(self):
+        """σ(x) = 1 / (1 + e⁻ˣ) element-wise, computed without overflow."""
+        return arithmetic.unary("sigmoid", primitives.Sigmoid, self)
+
+    def tanh(self):
+        """tanh x element-wise."""
+        return arithmetic.unary("tanh", primitives.Tanh, self)
+
+    # ---- comparisons: bool tensors, no gradient ------------------------------------
+    def __eq__(self, other): return arithmetic.compare("eq", np.equal, self, other)
+    def __ne__(self, other): return arithmetic.compare("ne", np.not_equal, self, other)
+    def __lt__(self, other): return arithmetic.compare("lt", np.less, self, other)
+    def __le__(self, other): return arithmetic.compare("le", np.less_equal, self, other)
+    def __gt__(self, other): return arithmetic.compare("gt", np.greater, self, other)
+    def __ge__(self, other): return arithmetic.compare("ge", np.greater_equal, self, other)
+
+    def eq(self, other):
+        """self == other element-wise, a bool tensor."""
+        return self == other
+
+    def ne(self, other):
+        """self != other element-wise, a bool tensor."""
+        return self != other
+
+    def lt(self, other):
+        """self < other element-wise, a bool tensor."""
+        return self < other
+
+    def le(self, other):
+        """self <= other element-wise, a bool tensor."""
+        return self <= other
+
+    def gt(self, other):
+        """self > other element-wise, a bool tensor."""
+        return self > other
+
+    def ge(self, other):
+        """self >= other element-wise, a bool tensor."""
+        return self >= other
+
+    def all(self):
+        """True if every element is nonzero (a 0-d bool tensor)."""
+        return Tensor._make(np.asarray(self._data.all()))
+
+    def any(self):
+        """True if some element is nonzero (a 0-d bool tensor)."""
+        return Tensor._make(np.asarray(self._data.any()))
 
     # ---- reductions -----------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
         """Sum over ``dim`` (an int, a tuple, or None for all); ``axis``/``keepdims`` are NumPy spellings."""
         t = self if dtype is None else self.to(dtype)
-        return _ops.reduce_sum("sum", t, axis if dim is None else dim,
+        return arithmetic.reduce_sum("sum", t, axis if dim is None else dim,
                                keepdim if keepdims is None else keepdims)
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Mean over ``dim``: the sum divided by the number of elements summed."""
-        return _ops.mean(self, axis if dim is None else dim, keepdim if keepdims is None else keepdims)
+        return arithmetic.mean(self, axis if dim is None else dim, keepdim if keepdims is None else keepdims)
 
     # ---- shape ----------------------------------------------------------------
     def reshape(self, *shape):
         """The same values in a new shape (one size may be -1: inferred)."""
-        return _ops.reshape("reshape", self, shape)
+        return shapes.reshape("reshape", self, shape)
 
     def view(self, *shape):
-        return _ops.reshape("view", self, shape)
+        """The same values in a new shape, like ``reshape``."""
+        return shapes.reshape("view", self, shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims start_dim … end_dim into one (all of them by default)."""
         if self.ndim == 0:
             return self.reshape(1)
-        s = _ops.normalize_dim("flatten", start_dim, self.ndim)
-        e = _ops.normalize_dim("flatten", end_dim, self.ndim)
+        s = operands.normalize_dim("flatten", start_dim, self.ndim)
+        e = operands.normalize_dim("flatten", end_dim, self.ndim)
         size = math.prod(self.shape[s:e + 1])  # not -1: that is ambiguous when another dim is 0
         return self.reshape(self.shape[:s] + (size,) + self.shape[e + 1:])
 
     def unsqueeze(self, dim):
-        d = _ops.normalize_dim("unsqueeze", dim, self.ndim + 1)
+        """Insert a dimension of size 1 at ``dim``."""
+        d = operands.normalize_dim("unsqueeze", dim, self.ndim + 1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def squeeze(self, dim=None):
+        """Remove the dimensions of size 1 (only ``dim``, if given)."""
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        d = _ops.normalize_dim("squeeze", dim, self.ndim)
+        d = operands.normalize_dim("squeeze", dim, self.ndim)
         return self.reshape(self.shape if self.ndim == 0 or self.shape[d] != 1 else self.shape[:d] + self.shape[d + 1:])
 
     def transpose(self, dim0, dim1):
         """Swap two dimensions."""
-        return _ops.transpose(self, dim0, dim1)
+        return shapes.transpose(self, dim0, dim1)
 
     swapaxes = transpose  # NumPy's name: backward formulas use it on arrays and tensors alike
 
@@ -373,48 +460,54 @@ class Tensor:
 
     def expand(self, *sizes):
         """Broadcast to a larger shape without copying (-1 keeps a size)."""
-        return _ops.expand(self, sizes)
+        return shapes.expand(self, sizes)
 
     # ---- indexing -------------------------------------------------------------
     def __getitem__(self, index):
-        return _ops.getitem(self, index)
+        return indexing.getitem(self, index)
 
     def __setitem__(self, index, value):
-        _ops.setitem(self, index, value)
+        indexing.setitem(self, index, value)
 
     # ---- in place (see ops.inplace for the rules) ------------------------------
     def add_(self, other, alpha=1):
-        return _ops.inplace("add_", self, other if alpha == 1 else other * alpha, _ops.add, np.add)
+        """self += alpha · other, in place (an optimizer's θ ← θ − η·g is ``p.add_(g, alpha=-lr)``)."""
+        return inplace.update("add_", self, other, arithmetic.add, np.add, alpha)
 
     def sub_(self, other, alpha=1):
-        return _ops.inplace("sub_", self, other if alpha == 1 else other * alpha, _ops.sub, np.subtract)
+        """self −= alpha · other, in place."""
+        return inplace.update("sub_", self, other, arithmetic.sub, np.subtract, alpha)
 
     def mul_(self, other):
-        return _ops.inplace("mul_", self, other, _ops.mul, np.multiply)
+        """self *= other, in place."""
+        return inplace.update("mul_", self, other, arithmetic.mul, np.multiply)
 
     def div_(self, other):
-        return _ops.inplace("div_", self, other, _ops.div, np.true_divide)
+        """self /= other, in place."""
+        return inplace.update("div_", self, other, arithmetic.div, np.true_divide)
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def zero_(self):
-        return _ops.overwrite("zero_", self, 0)
+        """Fill with zeros, in place."""
+        return inplace.overwrite("zero_", self, 0)
 
     def fill_(self, value):
-        return _ops.overwrite("fill_", self, value.item() if isinstance(value, Tensor) else value)
+        """Fill with one value, in place."""
+        return inplace.overwrite("fill_", self, value.item() if isinstance(value, Tensor) else value)
 
     def copy_(self, src):
-        return _ops.overwrite("copy_", self, src)
+        """Copy ``src``'s values (broadcast to this shape) into this tensor, in place."""
+        return inplace.overwrite("copy_", self, src)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         """Fill with samples of N(mean, std²) from the seeded generator."""
-        from . import random
-        return _ops.overwrite("normal_", self, random._normal_array(mean, std, self.shape, self.dtype, generator))
+        return inplace.overwrite("normal_", self, random._normal_array(mean, std, self.shape, self.dtype, generator))
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Fill with samples of U(a, b) from the seeded generator."""
-        from . import random
-        return _ops.overwrite("uniform_", self, random._uniform_array(a, b, self.shape, self.dtype, generator))
+        return inplace.overwrite("uniform_", self, random._uniform_array(a, b, self.shape, self.dtype, generator))
 
 
-from . import engine as _engine, ops as _ops  # noqa: E402  (they build on Tensor: import once it exists)
+# The one import cycle: these modules build on Tensor, so they are imported once it exists.
+from . import arithmetic, engine, indexing, inplace, operands, primitives, shapes  # noqa: E402

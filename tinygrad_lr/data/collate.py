@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..core import Tensor
-from ..core import grad_mode
-from ..core import ops
+from ..core import internal, shapes
+from ..core.grad_mode import is_grad_enabled
 
 
 def _kind(x):
@@ -32,10 +32,10 @@ def _check_same(batch, test, what):
 
 
 def _stack_arrays(arrays, batch):
-    shapes = [a.shape for a in arrays]
-    for i, s in enumerate(shapes):
-        if s != shapes[0]:
-            raise ValueError(f"default_collate: samples have different shapes: sample 0 has {shapes[0]} but "
+    sizes = [a.shape for a in arrays]
+    for i, s in enumerate(sizes):
+        if s != sizes[0]:
+            raise ValueError(f"default_collate: samples have different shapes: sample 0 has {sizes[0]} but "
                              f"sample {i} has {s}; stacking needs equal shapes (pad them, or pass collate_fn=...). "
                              "If you passed (X, y) to DataLoader, it sees two samples, X and y: pass "
                              "TensorDataset(X, y)")
@@ -49,26 +49,26 @@ def default_collate(batch):
     elem = batch[0]
     if isinstance(elem, Tensor):
         _check_same(batch, lambda x: isinstance(x, Tensor), "a Tensor")
-        if grad_mode._enabled and any(x._requires_grad for x in batch):
-            return ops.stack(list(batch))  # keep the graph
-        return Tensor._make(_stack_arrays([x._data for x in batch], batch))
+        if is_grad_enabled() and any(x.requires_grad for x in batch):
+            return shapes.stack(list(batch))  # keep the graph
+        return internal.wrap(_stack_arrays([internal.values(x) for x in batch], batch))
     if isinstance(elem, np.ndarray):
         _check_same(batch, lambda x: isinstance(x, np.ndarray), "a NumPy array")
         if elem.dtype.kind not in "biuf":
             raise TypeError(f"default_collate: arrays of dtype {elem.dtype} cannot become a tensor; "
                             "use numbers (or pass collate_fn=...)")
-        return Tensor._make(_stack_arrays(batch, batch))
+        return internal.wrap(_stack_arrays(batch, batch))
     if isinstance(elem, np.generic) and elem.dtype.kind in "biuf":
-        return Tensor._make(np.array(batch))
+        return internal.wrap(np.array(batch))
     if isinstance(elem, (bool, np.bool_)):
         _check_same(batch, lambda x: isinstance(x, (bool, np.bool_)), "a bool")
-        return Tensor._make(np.array(batch, dtype=np.bool_))
+        return internal.wrap(np.array(batch, dtype=np.bool_))
     if isinstance(elem, numbers.Integral):
         _check_same(batch, lambda x: isinstance(x, numbers.Integral), "an int")
-        return Tensor._make(np.array(batch, dtype=np.int64))
+        return internal.wrap(np.array(batch, dtype=np.int64))
     if isinstance(elem, numbers.Real):
         _check_same(batch, lambda x: isinstance(x, numbers.Real), "a float")
-        return Tensor._make(np.array(batch, dtype=np.float64))
+        return internal.wrap(np.array(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, Mapping):

@@ -9,9 +9,10 @@ consecutive batches of ``batch_size``; the last one is shorter unless
 import math
 import numbers
 
-from ..core import Tensor
-from ..core import grad_mode
-from ..core import random
+from ..core import internal
+from ..core.creation import randperm
+from ..core.grad_mode import is_grad_enabled
+from ..core.random import Generator
 from .collate import default_collate
 from .dataset import TensorDataset
 
@@ -31,8 +32,9 @@ class DataLoader:
             happens in the main process.
 
     A ``TensorDataset`` (without a custom ``collate_fn``) is batched with one
-    fancy-index per tensor, ``X[perm[i:i+B]]``, instead of indexing each sample
-    and stacking; without shuffling the batches are read-only views (no copy).
+    gather per tensor, ``X[perm[i:i+B]]`` (computed as ``X.take(perm[i:i+B], axis=0)``),
+    instead of indexing each sample and stacking; without shuffling the batches are
+    read-only views (no copy).
 
     Example::
 
@@ -51,8 +53,8 @@ class DataLoader:
                 raise ValueError(f"DataLoader: batch_size should be a positive integer, got {batch_size}; "
                                  "use 1 for stochastic and len(dataset) for batch gradient descent")
             batch_size = int(batch_size)
-        if generator is not None:
-            random._rng(generator)  # raises TypeError for anything but a tinygrad_lr.Generator
+        if generator is not None and not isinstance(generator, Generator):
+            raise TypeError(f"generator must be a tinygrad_lr.Generator, got {type(generator).__name__}")
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
         if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) or num_workers < 0:
@@ -77,7 +79,7 @@ class DataLoader:
 
     def __iter__(self):
         n = self._num_samples()
-        order = random._rng(self.generator).permutation(n) if self.shuffle else None
+        order = internal.values(randperm(n, generator=self.generator)) if self.shuffle else None
         if self.batch_size is None:
             return (self.dataset[i] for i in (range(n) if order is None else order.tolist()))
         ds = self.dataset
@@ -91,21 +93,21 @@ class DataLoader:
         return range(0, stop, self.batch_size)
 
     def _tensor_batches(self, tensors, n, order):
-        """The fast path: one slice or fancy-index per tensor and batch."""
+        """The fast path: one slice or gather per tensor and batch."""
         bs = self.batch_size
-        if grad_mode._enabled and any(t._requires_grad for t in tensors):
+        if is_grad_enabled() and any(t.requires_grad for t in tensors):
             for i in self._starts(n):  # rare: a data set that requires grad keeps its graph
                 index = slice(i, i + bs) if order is None else order[i:i + bs]
                 yield [t[index] for t in tensors]
             return
-        arrays = [t._data for t in tensors]
+        arrays = [internal.values(t) for t in tensors]
         if order is None:
             for i in self._starts(n):
-                yield [Tensor._make(_read_only(a[i:i + bs])) for a in arrays]
+                yield [internal.wrap(_read_only(a[i:i + bs])) for a in arrays]
         else:
             for i in self._starts(n):
                 index = order[i:i + bs]
-                yield [Tensor._make(a[index]) for a in arrays]  # fancy indexing copies
+                yield [internal.wrap(a.take(index, axis=0)) for a in arrays]  # a[index], a copy; take is faster
 
     def _sample_batches(self, n, order):
         """The general path: fetch each sample with dataset[i], then collate."""

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..core import Tensor
+from ..core import internal
 
 
 class Dataset:
@@ -37,7 +38,7 @@ class TensorDataset(Dataset):
         wrapped = []
         for i, t in enumerate(tensors):
             if isinstance(t, np.ndarray):
-                t = Tensor._make(t)
+                t = internal.wrap(t)
             if not isinstance(t, Tensor):
                 raise TypeError(f"TensorDataset: argument {i} is a {type(t).__name__}, not a Tensor "
                                 "(convert it with tinygrad_lr.tensor(...))")

@@ -15,7 +15,7 @@ most of the time of a small training step.
 import numpy as np
 
 from ..core import Tensor
-from ..core import dtypes, ops
+from ..core import dtypes, internal, operands
 from ..core.function import Function
 
 
@@ -72,10 +72,10 @@ def linear(input, weight, bias=None):
 
     Gradients (see ``Linear``): ∂L/∂x = g W, ∂L/∂W = gᵀ x, ∂L/∂b = Σ_rows g.
     """
-    dt = weight._data.dtype
-    if input._data.dtype != dt or bias is not None and bias._data.dtype != dt:
+    dt = weight.dtype
+    if input.dtype != dt or bias is not None and bias.dtype != dt:
         # promote as matmul would: float64 data through a float32 layer gives float64
-        dt = dtypes.result_dtype(*(t._data for t in (input, weight, bias) if t is not None))
+        dt = dtypes.result_dtype(*(internal.values(t) for t in (input, weight, bias) if t is not None))
         input, weight, bias = (None if t is None else t.to(dt) for t in (input, weight, bias))
     return Linear.apply(input, weight, bias)
 
@@ -100,15 +100,20 @@ def mse_loss(input, target, reduction="mean"):
     ``input`` and ``target`` must have the same shape (no broadcasting).
     """
     _check_reduction("MSELoss", reduction)
+    return _mse_loss(input, target, reduction)
+
+
+def _mse_loss(input, target, reduction):
+    """``mse_loss`` for a ``reduction`` already checked (``nn.MSELoss`` checks it once, when it is made)."""
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         name, t = ("input", input) if not isinstance(input, Tensor) else ("target", target)
         raise TypeError(f"MSELoss: {name} must be a Tensor, got {type(t).__name__}; "
                         "convert it with tinygrad_lr.tensor(...) or tinygrad_lr.from_numpy(...)")
-    a, b = input._data, target._data
-    if a.shape != b.shape:
-        raise ValueError(_shape_mismatch(a.shape, b.shape))
-    if a.dtype != b.dtype or a.dtype.kind != "f":
-        input, target = ops.promote("MSELoss", input, target)
+    if input.shape != target.shape:
+        raise ValueError(_shape_mismatch(input.shape, target.shape))
+    dt = input.dtype
+    if dt != target.dtype or dt.kind != "f":
+        input, target = operands.promote("MSELoss", input, target)
         if input.dtype.kind != "f":
             input, target = input.float(), target.float()
     return HalfSquaredError.apply(input, target, reduction=reduction)

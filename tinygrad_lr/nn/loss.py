@@ -38,4 +38,4 @@ class MSELoss(Module):
         self.reduction = reduction
 
     def forward(self, input, target):
-        return F.mse_loss(input, target, self.reduction)
+        return F._mse_loss(input, target, self.reduction)  # reduction was checked in __init__

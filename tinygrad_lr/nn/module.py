@@ -17,8 +17,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core import Tensor
-from ..core import dtypes
-from ..core.creation import _check_device
+from ..core import dtypes, internal
+from ..core.arrays import check_device
+from ..core.grad_mode import no_grad
 from .parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -80,7 +81,7 @@ class Module:
             if params is None:
                 raise _not_initialised(self, "parameter", name)
             self._forget(name, keep=params)
-            params[name] = value
+            self._set_parameter(name, value)
         elif isinstance(value, Module):
             if modules is None:
                 raise _not_initialised(self, "module", name)
@@ -90,7 +91,7 @@ class Module:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} as parameter '{name}' "
                                 f"(nn.Parameter or None expected); wrap it: nn.Parameter(value)")
-            params[name] = None
+            self._set_parameter(name, None)
         elif modules is not None and name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}' "
@@ -104,8 +105,15 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
+    def _set_parameter(self, name, param):
+        """Register ``param`` (or None) under ``name``: in ``_parameters``, the registry that
+        ``parameters()`` and ``state_dict()`` read, and as a plain attribute too (speed only: reading
+        ``self.weight`` is then a dict lookup, not a failed lookup and a search of the registries)."""
+        self._parameters[name] = param
+        self.__dict__[name] = param
+
     def __getattr__(self, name):
-        # only called when normal lookup fails: parameters, buffers and children live in the registries
+        # only called when normal lookup fails: buffers and children live in their registries
         d = self.__dict__
         for registry in ("_parameters", "_buffers", "_modules"):
             entries = d.get(registry)
@@ -117,6 +125,7 @@ class Module:
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
+                self.__dict__.pop(name, None)  # a parameter's plain-attribute copy
                 self._non_persistent.discard(name)
                 return
         object.__delattr__(self, name)
@@ -151,7 +160,7 @@ class Module:
             raise TypeError(f"cannot assign {type(param).__name__} as parameter '{name}' "
                             "(nn.Parameter or None expected)")
         self._forget(name, keep=self._parameters)
-        self._parameters[name] = param
+        self._set_parameter(name, param)
 
     def register_buffer(self, name, tensor, persistent=True):
         """Add a tensor that is part of the module's state but not learned (saved by state_dict if persistent)."""
@@ -246,7 +255,7 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Forget every parameter's gradient (``.grad = None``, or zeros with ``set_to_none=False``)."""
         for param in self.parameters():
-            _zero_grad(param, set_to_none)
+            internal.clear_grad(param, set_to_none)
 
     def train(self, mode=True):
         """Set ``training`` on this module and all below it (layers such as dropout read it); returns self."""
@@ -268,10 +277,10 @@ class Module:
 
     def to(self, *args, dtype=None, **kwargs):
         """Convert the floating-point parameters and buffers to ``dtype`` in place; ``to('cpu')`` does nothing."""
-        _check_device(kwargs.get("device"), "Module.to")
+        check_device(kwargs.get("device"), "Module.to")
         for a in args:
             if isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
-                _check_device(a, "Module.to")  # 'cpu' is fine; 'cuda' gets an error that says why
+                check_device(a, "Module.to")  # 'cpu' is fine; 'cuda' gets an error that says why
                 continue
             dtype = a
         if dtype is None:
@@ -281,10 +290,9 @@ class Module:
             raise TypeError(f"Module.to: only floating dtypes are supported, got {dtypes.dtype_name(dt)}")
         for t in list(self.parameters()) + list(self.buffers()):
             if dtypes.is_floating(t.dtype) and t.dtype != dt:
-                t._data = t._data.astype(dt)
-                t._vc[0] += 1
-                if t._grad is not None:
-                    t._grad = Tensor._make(t._grad._data.astype(dt))
+                internal.set_values(t, internal.copy_array(t, dt))
+                if t.grad is not None:
+                    t.grad = internal.wrap(internal.copy_array(t.grad, dt))
         return self
 
     def float(self):
@@ -341,7 +349,7 @@ class Module:
                 continue
             value = state_dict[key]
             if isinstance(value, Tensor):
-                value = value._data
+                value = internal.values(value)
             if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
                 errors.append(f"value for {key} must be a Tensor or a numeric array, got {type(value).__name__}.")
             elif value.shape != target.shape:
@@ -353,9 +361,9 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
                                + "\n(the checkpoint must come from a model of the same architecture and sizes; "
                                "strict=False ignores missing and unexpected keys, but never a wrong shape)")
-        for target, value in copies:
-            np.copyto(target._data, value, casting="unsafe")
-            target._vc[0] += 1
+        with no_grad():  # loading is not part of any graph
+            for target, value in copies:
+                target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- printing ---------------------------------------------------------------
@@ -376,19 +384,3 @@ class Module:
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
-
-
-def _zero_grad(param, set_to_none):
-    """Drop a gradient, or zero it in place (detached first, as PyTorch does)."""
-    grad = param._grad
-    if grad is None:
-        return
-    if set_to_none:
-        param._grad = None
-        return
-    if grad.grad_fn is not None:
-        grad.detach_()
-    else:
-        grad._requires_grad = False
-    grad._data.fill(0)
-    grad._vc[0] += 1

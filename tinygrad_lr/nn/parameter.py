@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..core import Tensor
+from ..core import internal
 from ..core.printing import tensor_repr
 
 
@@ -26,23 +27,19 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            array, version = np.empty(0, dtype=np.float32), [0]
-        elif isinstance(data, Tensor):
-            array, version = data._data, data._vc  # shared memory, so shared version counter
-        elif isinstance(data, np.ndarray):
-            array, version = data, [0]
-        else:
+            data = np.empty(0, dtype=np.float32)
+        elif not isinstance(data, (Tensor, np.ndarray)):
             raise TypeError(f"Parameter: data must be a Tensor or a NumPy array, got {type(data).__name__}; "
                             "wrap numbers or lists with tinygrad_lr.tensor(...) first")
-        self._data, self._requires_grad, self.grad_fn, self._grad, self._vc = array, False, None, None, version
+        internal.init_leaf(self, data)  # shares data's memory (and a Tensor's version counter)
         if requires_grad:
             self.requires_grad_(True)  # refuses integer data, with a message that says so
 
     def __deepcopy__(self, memo):
         """``copy.deepcopy(model)``: a new parameter with copied values (and gradient)."""
-        copy = Parameter(self._data.copy(), self._requires_grad)
-        if self._grad is not None:
-            copy._grad = Tensor._make(self._grad._data.copy())
+        copy = Parameter(internal.copy_array(self), self.requires_grad)
+        if self.grad is not None:
+            copy.grad = internal.wrap(internal.copy_array(self.grad))
         memo[id(self)] = copy
         return copy
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from ..autograd.grad import grad
 from ..core import Tensor
-from ..core.grad_mode import enable_grad
+from ..core import internal
+from ..core.grad_mode import enable_grad, no_grad
 from .optimizer import Optimizer
 from .sgd import _number
 
@@ -120,7 +121,7 @@ class Newton(Optimizer):
         if not used:
             return loss
         sizes = [p.numel() for p, _, _ in used]
-        g_flat = np.concatenate([g._data.reshape(-1).astype(np.float64) for _, _, g in used])
+        g_flat = np.concatenate([_flat64(g) for _, _, g in used])
         damp = np.concatenate([np.full(k, group["damping"], dtype=np.float64) for k, (_, group, _) in
                                zip(sizes, used)])
         hvp = self._hessian_products([g for _, _, g in used], [p for p, _, _ in used], sizes)
@@ -128,12 +129,12 @@ class Newton(Optimizer):
             d = _dense_newton_direction(hvp, g_flat, damp)
         else:
             d = self._cg_newton_direction(hvp, g_flat, damp)
-        # θ ← θ − η·d, on the arrays: the update is not part of any graph
+        # θ ← θ − η·d, in place and not part of any graph
         offset = 0
-        for (p, group, _), k in zip(used, sizes):
-            p._data -= (group["lr"] * d[offset:offset + k]).reshape(p.shape).astype(p.dtype)
-            p._vc[0] += 1   # changed in place: a graph that saved the old value will refuse to use it
-            offset += k
+        with no_grad():
+            for (p, group, _), k in zip(used, sizes):
+                p.sub_((group["lr"] * d[offset:offset + k]).reshape(p.shape).astype(p.dtype))
+                offset += k
         return loss
 
     @staticmethod
@@ -146,10 +147,9 @@ class Newton(Optimizer):
                 return np.zeros(sum(sizes))
             pieces = np.split(v, np.cumsum(sizes)[:-1])
             outs = [grads[i] for i in live]
-            seeds = [Tensor._make(pieces[i].reshape(grads[i].shape).astype(grads[i].dtype)) for i in live]
+            seeds = [internal.wrap(pieces[i].reshape(grads[i].shape).astype(grads[i].dtype)) for i in live]
             second = grad(outs, params, grad_outputs=seeds, retain_graph=True, allow_unused=True)
-            return np.concatenate([np.zeros(k) if h is None else h._data.reshape(-1).astype(np.float64)
-                                   for h, k in zip(second, sizes)])
+            return np.concatenate([np.zeros(k) if h is None else _flat64(h) for h, k in zip(second, sizes)])
         return hvp
 
     def _cg_newton_direction(self, hvp, g, damp):
@@ -180,6 +180,11 @@ class Newton(Optimizer):
                               f"residual {np.sqrt(rr) / np.sqrt(g @ g):.1e} > cg_tol = {self.cg_tol:g}; raise "
                               "cg_max_iter for a more exact step", RuntimeWarning, stacklevel=3)
         return d
+
+
+def _flat64(t):
+    """A tensor's values as a flat float64 array (a copy): θ and ∇ℓ are solved for as one vector."""
+    return t.detach().numpy().reshape(-1).astype(np.float64)
 
 
 def _dense_newton_direction(hvp, g, damp):

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core import Tensor
-from ..nn.module import _zero_grad  # the same rule as Module.zero_grad
+from ..core import internal
 
 
 class Optimizer:
@@ -92,7 +92,7 @@ class Optimizer:
         """
         for group in self.param_groups:
             for p in group["params"]:
-                _zero_grad(p, set_to_none)
+                internal.clear_grad(p, set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError(f"{type(self).__name__} does not define step()")
@@ -156,10 +156,10 @@ class Optimizer:
 def _restore(value, param, key, name):
     """A copy of a saved state entry; tensors get the parameter's dtype (and must have its shape)."""
     if isinstance(value, (Tensor, np.ndarray)):
-        array = value._data if isinstance(value, Tensor) else value
+        array = internal.values(value) if isinstance(value, Tensor) else value
         if array.ndim and array.shape != param.shape:
             raise ValueError(f"loaded state dict: state '{name}' of parameter {key} has shape "
                              f"{tuple(array.shape)}, but the parameter has shape {tuple(param.shape)}")
         dtype = param.dtype if array.dtype.kind == "f" else array.dtype
-        return Tensor._make(np.array(array, dtype=dtype))
+        return internal.wrap(np.array(array, dtype=dtype))
     return copy.deepcopy(value)

@@ -1,10 +1,7 @@
 """Stochastic gradient descent, with PyTorch's momentum, Nesterov, weight decay and maximize."""
 import numbers
 
-import numpy as np
-
-from ..core import Tensor
-from ..core.grad_mode import enable_grad
+from ..core.grad_mode import enable_grad, no_grad
 from .optimizer import Optimizer
 
 
@@ -73,6 +70,7 @@ class SGD(Optimizer):
                         nesterov=bool(nesterov), maximize=bool(maximize))
         super().__init__(params, defaults)
 
+    @no_grad()  # an update is not part of any graph
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given.
 
@@ -87,24 +85,20 @@ class SGD(Optimizer):
             lr, mu, tau, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
             nesterov, maximize = group["nesterov"], group["maximize"]
             for p in group["params"]:
-                if p._grad is None:
+                g = p.grad
+                if g is None:
                     continue
-                # on the arrays: an update is not part of any graph (no_grad), and allocates little
-                g = p._grad._data
                 if maximize:
                     g = -g
                 if wd != 0:
-                    g = g + wd * p._data
+                    g = g.add(p, alpha=wd)
                 if mu != 0:
                     state = self.state.setdefault(p, {})
                     buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = state["momentum_buffer"] = Tensor._make(np.array(g, dtype=p._data.dtype))
+                        buf = state["momentum_buffer"] = g.clone().detach()
                     else:
-                        buf._data *= mu
-                        buf._data += (1 - tau) * g
-                        buf._vc[0] += 1
-                    g = g + mu * buf._data if nesterov else buf._data
-                p._data -= lr * g
-                p._vc[0] += 1  # changed in place: a graph that saved the old value will refuse to use it
+                        buf.mul_(mu).add_(g, alpha=1 - tau)
+                    g = g.add(buf, alpha=mu) if nesterov else buf
+                p.add_(g, alpha=-lr)  # in place: p keeps its identity (and its version counts the change)
         return loss

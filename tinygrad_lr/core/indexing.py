@@ -1,0 +1,83 @@
+"""The front end of indexing: ``x[index]`` and ``x[index] = value``.
+
+Indices may be ints, slices, None, ..., integer or bool tensors/arrays and
+lists; each part is normalised to what NumPy takes, and NumPy's errors are
+turned into ours with the tensor's shape.  The math is in ``primitives.py``
+(``Index``, and ``IndexAdd`` for its backward).
+"""
+import numpy as np
+
+from . import grad_mode
+from .inplace import check_inplace
+from .operands import _shape, operand
+from .primitives import Index
+from .tensor import Tensor
+
+
+def _index_part(p):
+    if isinstance(p, Tensor):
+        p = p._data
+    if isinstance(p, (list, np.ndarray)):
+        p = np.asarray(p)
+        if p.dtype == object or p.dtype.kind not in "biu" and p.size:
+            raise IndexError(f"index: tensors used as indices must be integer or bool, got {p.dtype}")
+        if p.size == 0:
+            p = p.astype(np.int64)
+        if p.dtype.kind == "b" and p.ndim:
+            return p.nonzero()  # a mask picks the positions where it is True
+        return (p,)
+    if isinstance(p, np.integer):
+        return (int(p),)
+    if isinstance(p, bool) or not (p is None or p is Ellipsis or isinstance(p, (int, slice))):
+        raise IndexError(f"index: only integers, slices, None, ..., and integer or bool tensors/arrays "
+                         f"are valid indices, got {p!r} of type {type(p).__name__}")
+    return (p,)
+
+
+def normalize_index(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    out = tuple(q for p in parts for q in _index_part(p))
+    return out[0] if len(out) == 1 and not isinstance(out[0], np.ndarray) else out
+
+
+def _check_masks(x, index):
+    """A bool mask must have the shape of the dimensions it selects from (NumPy would blame a position)."""
+    dim = 0
+    for p in index if isinstance(index, tuple) else (index,):
+        if p is Ellipsis:
+            return  # the dims after ... count from the end: NumPy checks those
+        m = p._data if isinstance(p, Tensor) else p
+        if isinstance(m, (list, np.ndarray)) and np.asarray(m).dtype == bool and np.ndim(m):
+            want = tuple(x.shape[dim:dim + np.ndim(m)])
+            if np.shape(m) != want:
+                raise IndexError(f"index: a boolean mask of shape {np.shape(m)} cannot select from a tensor of shape "
+                                 f"{tuple(x.shape)} at dim {dim}: the mask must have shape {want}")
+            dim += np.ndim(m)
+        elif p is not None:
+            dim += 1
+
+
+def getitem(x, index):
+    _check_masks(x, index)
+    index = normalize_index(index)
+    try:
+        return Index.apply(x, index=index)
+    except IndexError as e:
+        raise IndexError(f"index: {e} (indexing a tensor of shape {tuple(x.shape)})") from None
+
+
+def setitem(x, index, value):
+    index = normalize_index(index)
+    value = operand("setitem", value)
+    check_inplace("setitem", x)
+    if grad_mode._enabled and (x._requires_grad or isinstance(value, Tensor) and value._requires_grad):
+        raise RuntimeError("setitem: assigning into a tensor that is part of a graph is not supported; "
+                           "build the result out of place (e.g. with cat/stack), or do it under no_grad()")
+    try:
+        x._data[index] = value._data if isinstance(value, Tensor) else value
+    except IndexError as e:
+        raise IndexError(f"setitem: {e} (tensor of shape {tuple(x.shape)})") from None
+    except ValueError as e:
+        raise ValueError(f"setitem: cannot assign a value of shape {_shape(value)} to "
+                         f"x[index] of tensor shape {tuple(x.shape)}: {e}") from None
+    x._vc[0] += 1

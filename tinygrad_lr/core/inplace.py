@@ -1,0 +1,93 @@
+"""In-place changes: ``x += y``, ``add_``, ``zero_``, ``copy_`` ... and the rules that keep them safe.
+
+Two rules, both PyTorch's:
+
+- a leaf that requires grad is changed in place only under ``no_grad()`` (an
+  optimizer's update), never while operations are recorded;
+- every change bumps the tensor's version counter, so a node that saved the
+  old values for its backward refuses to run instead of giving a wrong
+  gradient (see ``Function.saved_tensors``).
+
+A recorded in-place op on a non-leaf (``h *= w`` inside a model) is computed
+out of place, and the tensor is rebased on the new node.
+"""
+import numpy as np
+
+from . import dtypes, grad_mode
+from .operands import _shape, operand
+from .tensor import Tensor
+
+
+def check_inplace(op, x):
+    if grad_mode._enabled and x._requires_grad and x.grad_fn is None:
+        raise RuntimeError(
+            f"{op}: a leaf tensor that requires grad (shape {tuple(x.shape)}) cannot be changed in place "
+            "while operations are recorded: autograd would lose track of it. Do the update inside "
+            "`with tinygrad_lr.no_grad():` (as optimizers do), or change `.data`")
+    if not x._data.flags.writeable:
+        raise RuntimeError(
+            f"{op}: this tensor's memory is read-only (e.g. a DataLoader batch that is a view of its data "
+            "set, or a read-only np.memmap), so it cannot be changed in place; use the out-of-place form "
+            "(x = x + y) or change a copy (x = x.clone())")
+
+
+def update(op, x, other, out_of_place, ufunc, alpha=1):
+    """x ⊙= alpha · other: write into x's memory, or, when it must be recorded, rebase x on the new node.
+
+    Not recorded (the common case: an optimizer's ``p.add_(g, alpha=-lr)`` under no_grad), this is
+    one NumPy call on the arrays, plus the multiplication by alpha when alpha ≠ 1.
+    """
+    check_inplace(op, x)
+    if type(other) is not Tensor:
+        other = operand(op, other)
+    if grad_mode._enabled and (x._requires_grad or isinstance(other, Tensor) and other._requires_grad):
+        if alpha != 1:
+            other = other * alpha
+        # Recorded: compute out of place, then x *becomes* the result.  The new
+        # node sees x's old value through an alias of its own (h *= w needs the
+        # old h); earlier nodes that saved x itself would now read the new value,
+        # so the bump of x's old version makes them refuse to run.
+        old = Tensor._make(x._data, x._requires_grad, x.grad_fn)
+        out = out_of_place(old, old if other is x else other)
+        if out.shape != x.shape:
+            raise ValueError(f"{op}: the result has shape {tuple(out.shape)}, which does not fit the "
+                             f"tensor of shape {tuple(x.shape)} changed in place")
+        if out.dtype != x.dtype and x.dtype.kind == "f":
+            out = out.to(x.dtype)  # in place keeps the tensor's dtype, as in PyTorch
+        x._vc[0] += 1
+        x._data, x.grad_fn, x._requires_grad, x._vc = out._data, out.grad_fn, True, out._vc
+        return x
+    od = other._data if isinstance(other, Tensor) else other
+    if alpha != 1:
+        od = od * alpha
+    try:
+        ufunc(x._data, od, x._data)  # out= given positionally; casting is 'same_kind', NumPy's default
+    except TypeError:
+        probe = ufunc(np.zeros(1, x.dtype), np.zeros(1, od.dtype) if isinstance(od, np.ndarray) else od)
+        raise TypeError(f"{op}: the result of type {probe.dtype} cannot be stored in place "
+                        f"in a {dtypes.dtype_name(x.dtype)} tensor; use the out-of-place form "
+                        "(x = x + y) or convert x first (x = x.float())") from None
+    except ValueError:
+        raise ValueError(f"{op}: an operand of shape {_shape(other)} cannot be applied in place to a "
+                         f"tensor of shape {tuple(x.shape)} (the result must keep the tensor's shape)") from None
+    x._vc[0] += 1
+    return x
+
+
+def overwrite(op, x, value):
+    """zero_, fill_, copy_, normal_, uniform_: replace x's values in place."""
+    check_inplace(op, x)
+    if grad_mode._enabled and x.grad_fn is not None:
+        raise RuntimeError(f"{op}: overwriting a tensor that is part of a graph is not supported; "
+                           "do it under no_grad() or on a detached tensor")
+    if grad_mode._enabled and isinstance(value, Tensor) and value._requires_grad:
+        raise RuntimeError(f"{op}: the source requires grad, and copying it in place is not recorded, so its "
+                           "gradient would be lost; write y = src.clone() instead (or copy under no_grad())")
+    src = value._data if isinstance(value, Tensor) else value
+    try:
+        np.copyto(x._data, src, casting="unsafe")
+    except ValueError:
+        raise ValueError(f"{op}: a source of shape {_shape(value)} cannot be copied into a tensor "
+                         f"of shape {tuple(x.shape)}") from None
+    x._vc[0] += 1
+    return x
