@@ -6,6 +6,8 @@ unimportable (it needs NumPy only), and an error exit without a traceback.
 """
 import contextlib
 import functools
+import importlib.util
+import inspect
 import io
 import json
 import pathlib
@@ -20,9 +22,11 @@ import pytest
 import tinygrad_lr
 from conftest import REQUIRE_OPTIONAL, optional
 from tinygrad_lr import cli, nn
-from tinygrad_lr._progress import Progress
+from tinygrad_lr.cli import check_cmd, demo, training
+from tinygrad_lr.cli.progress import Progress
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+CONCISE = ROOT / "examples" / "linear_regression_concise.py"
 FIT_FIELDS = {"data", "rows", "skipped_lines", "target", "features", "method", "loss_definition", "hyperparameters",
               "coefficients", "bias", "loss", "r2", "closed_form", "loss_gap", "relative_loss_gap",
               "distance_to_optimum", "steps", "gradient_evaluations", "seconds", "history", "saved", "plot"}
@@ -116,6 +120,39 @@ def test_demo_options(capsys):
     _check_demo_output("\n".join(line for line in out.splitlines() if not line.startswith("epoch 4")))
 
 
+def _training_loop(source):
+    """The loop ``for X, y in data_iter:`` and the four lines of its body, without their indentation."""
+    lines = [line.strip() for line in source.splitlines()]
+    assert lines.count("for X, y in data_iter:") == 1
+    start = lines.index("for X, y in data_iter:")
+    return lines[start:start + 5]
+
+
+@pytest.mark.parametrize("function", [training.gradient_descent, demo.cmd_demo], ids=["fit and compare", "demo"])
+def test_the_command_trains_with_the_loop_of_the_concise_example(function):
+    loop = _training_loop(CONCISE.read_text())
+    assert loop == ["for X, y in data_iter:", "l = loss(net(X), y)  # noqa: E741", "trainer.zero_grad()",
+                    "l.backward()", "trainer.step()"]                           # the canonical PyTorch loop
+    assert _training_loop(inspect.getsource(function)) == loop                 # line for line the same
+
+
+def test_the_demo_prints_the_losses_and_parameters_of_the_concise_example(capsys):
+    spec = importlib.util.spec_from_file_location("linear_regression_concise", CONCISE)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    w, b, _ = example.main(seed=0)
+    printed = capsys.readouterr().out
+    status, out, _ = run(["demo", "--seed", "0"], capsys)
+    assert status == 0
+
+    def epochs(text):
+        return [line for line in text.splitlines() if line.startswith("epoch ")]
+    assert epochs(out) == epochs(printed) and len(epochs(out)) == 3
+    rows = _demo_rows(out)
+    learned = [f"{v:.4f}" for v in w.detach().numpy().ravel()] + [f"{b.item():.4f}"]
+    assert [f"{rows[name][1]:.4f}" for name in ("w[0]", "w[1]", "b")] == learned
+
+
 NUMPY_ONLY = ("import sys, runpy\n"
               "for name in ('matplotlib', 'torch', 'graphviz', 'pandas', 'scipy'):\n"
               "    sys.modules[name] = None  # importing them now fails: the demo must not need them\n"
@@ -200,7 +237,7 @@ def test_fit_json_is_the_only_output_and_has_the_documented_fields(data_csv, cap
 
 def test_fit_default_epochs_shrink_on_large_data(data_csv, capsys, monkeypatch):
     path, *_ = data_csv
-    monkeypatch.setattr(cli, "STEP_BUDGET", 100)      # as if the data set were large: 20 steps per epoch
+    monkeypatch.setattr(training, "STEP_BUDGET", 100)   # as if the data set were large: 20 steps per epoch
     report, _ = run_json(["fit", path, "--target", "y"], capsys)
     assert report["hyperparameters"]["epochs"] == 5 and report["steps"] == 100
     report, _ = run_json(["fit", path, "--target", "y", "--method", "sgd"], capsys)
@@ -439,14 +476,14 @@ def test_check_confirms_every_derivation(capsys):
 
 
 def test_check_fails_when_a_derivation_is_wrong(capsys, monkeypatch):
-    original = cli._derivations
+    original = check_cmd._derivations
 
     def with_a_slip(seed):
         items = original(seed)
         title, formula, func, inputs, formulas, n, note = items[0]
         wrong = dict(formulas, w=lambda w, b: 2 * formulas["w"](w, b))      # the ½ forgotten
         return [(title, formula, func, inputs, wrong, n, note)] + items[1:]
-    monkeypatch.setattr(cli, "_derivations", with_a_slip)
+    monkeypatch.setattr(check_cmd, "_derivations", with_a_slip)
     status, out, _ = run(["check"], capsys)
     assert status == 1 and "1 of 6 derivations FAILED" in out and "did you drop the ½ of the loss?" in out
 
@@ -516,7 +553,7 @@ def test_progress_bar_stays_silent(kwargs):
 
 def test_fit_shows_a_progress_bar_on_a_terminal_unless_quiet(data_csv, capsys, monkeypatch):
     path, *_ = data_csv
-    monkeypatch.setattr(cli, "Progress", functools.partial(Progress, delay=0, interval=0))
+    monkeypatch.setattr(training, "Progress", functools.partial(Progress, delay=0, interval=0))
     for quiet, expect in ((False, True), (True, False)):
         tty = FakeTerminal()
         monkeypatch.setattr(sys, "stderr", tty)
