@@ -245,6 +245,13 @@ JOIN = [
 
 CATALOG = BINARY + UNARY + MATMUL + REDUCE + MOVEMENT + INDEX + JOIN
 
+# The classification ops have catalogs of their own (same Op entries, same tests): elementwise math,
+# reductions and softmax in _catalog_math.py; indexing, gathering, sorting and movement in _catalog_tensor.py.
+from _catalog_math import MATH  # noqa: E402
+from _catalog_tensor import TENSOR  # noqa: E402
+
+CATALOG = CATALOG + MATH + TENSOR
+
 assert len({op.name for op in CATALOG}) == len(CATALOG), "catalog names must be unique (they are test ids)"
 
 

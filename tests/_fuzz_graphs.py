@@ -698,6 +698,13 @@ OPS = {
     "index": (op_index, 3), "join": (op_join, 1),
 }
 
+# The classification ops draw from files of their own, with the same (op function, weight) entries.
+from _fuzz_ops_math import OPS_MATH  # noqa: E402
+from _fuzz_ops_tensor import OPS_TENSOR  # noqa: E402
+
+OPS.update(OPS_MATH)
+OPS.update(OPS_TENSOR)
+
 
 @st.composite
 def programs(draw, ops=None, max_ops=10, fd_safe=False):

@@ -51,6 +51,12 @@ reshape, transpose, t, flatten = (_method(n) for n in ("reshape", "transpose", "
 squeeze, unsqueeze, clone, detach = (_method(n) for n in ("squeeze", "unsqueeze", "clone", "detach"))
 mm = matmul
 
+# ---- function forms of the classification ops: elementwise math, reductions, softmax (issue 12) ----
+
+# ---- function forms of the classification ops: indexing, gathering, sorting, movement (issue 12) ----
+
+# ---- devices, default dtype and comparisons of whole tensors (issue 12) ----
+
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
