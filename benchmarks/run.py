@@ -9,6 +9,7 @@ matter are the ratios tinygrad_lr / NumPy and tinygrad_lr / PyTorch.
 
 Cases:
   small       linear regression 1000 × 2, batch 10: time per mini-batch SGD step
+  adam        the same problem and batches, optim.Adam instead of SGD: time per step
   large       linear regression 100,000 × 256, batch 1024: time per step
   dataloader  one shuffled epoch of the large data, no training
   memory      peak RSS while training 1,000,000 × 100 float32 for one epoch, against the data size;
@@ -28,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import tinygrad_lr as tg  # noqa: E402
-from tinygrad_lr import nn, optim  # noqa: E402
+from tinygrad_lr import nn  # noqa: E402
 from tinygrad_lr.utils import data  # noqa: E402
 
 torch = None  # loaded in main(), not in the memory child: its import would inflate peak RSS
@@ -43,6 +44,7 @@ def _load_torch():
         torch = None
 
 LR = 0.01
+BETA1, BETA2, EPS = 0.9, 0.999, 1e-8   # Adam's defaults
 
 
 def make_data(n, d, seed=0):
@@ -71,6 +73,32 @@ def numpy_epoch(state, batch_size):
     return steps
 
 
+def numpy_adam_epoch(state, batch_size):
+    """The floor for Adam: the same gradients, and Adam's update written directly in NumPy.
+
+    Written out like numpy_epoch rather than sharing a helper with it: a generator in
+    between would slow the floor both ratios are measured against.
+    """
+    X, y, w, b, rng = state["X"], state["y"], state["w"], state["b"], state["rng"]
+    perm = rng.permutation(len(X))
+    steps = 0
+    for i in range(0, len(X), batch_size):
+        idx = perm[i:i + batch_size]
+        xb, yb = X[idx], y[idx]
+        r = xb @ w + b - yb
+        state["loss"] = 0.5 * float((r * r).mean())
+        k = len(idx)
+        state["t"] += 1
+        t = state["t"]
+        for p, g, m, v in zip((w, b), ((xb.T @ r) / k, r.sum(axis=0) / k), state["m"], state["v"]):
+            m += (1 - BETA1) * (g - m)                   # m ← β₁m + (1 − β₁)g
+            v *= BETA2
+            v += (1 - BETA2) * g * g                     # v ← β₂v + (1 − β₂)g²
+            p -= (LR / (1 - BETA1 ** t)) * m / (np.sqrt(v) / np.sqrt(1 - BETA2 ** t) + EPS)
+        steps += 1
+    return steps
+
+
 def framework_epoch(state, batch_size=None):
     """The idiomatic loop; the same code for tinygrad_lr and PyTorch."""
     net, loss_fn, opt = state["net"], state["loss_fn"], state["opt"]
@@ -86,23 +114,30 @@ def framework_epoch(state, batch_size=None):
 
 def numpy_state(X, y, batch_size):
     d = X.shape[1]
-    return {"X": X, "y": y, "w": np.zeros((d, 1), np.float32), "b": np.zeros(1, np.float32),
-            "rng": np.random.default_rng(1)}
+    w, b = np.zeros((d, 1), np.float32), np.zeros(1, np.float32)
+    return {"X": X, "y": y, "w": w, "b": b, "rng": np.random.default_rng(1),
+            "t": 0, "m": [np.zeros_like(w), np.zeros_like(b)], "v": [np.zeros_like(w), np.zeros_like(b)]}
 
 
-def tinygrad_state(X, y, batch_size):
+def _optimizer(framework, params, optimizer):
+    if optimizer == "adam":
+        return framework.optim.Adam(params, lr=LR, betas=(BETA1, BETA2), eps=EPS)
+    return framework.optim.SGD(params, lr=LR)
+
+
+def tinygrad_state(X, y, batch_size, optimizer="sgd"):
     tg.manual_seed(1)
     ds = data.TensorDataset(tg.from_numpy(X), tg.from_numpy(y))
     net = nn.Linear(X.shape[1], 1)
-    return {"net": net, "loss_fn": nn.MSELoss(), "opt": optim.SGD(net.parameters(), lr=LR),
+    return {"net": net, "loss_fn": nn.MSELoss(), "opt": _optimizer(tg, net.parameters(), optimizer),
             "loader": data.DataLoader(ds, batch_size=batch_size, shuffle=True)}
 
 
-def torch_state(X, y, batch_size):
+def torch_state(X, y, batch_size, optimizer="sgd"):
     torch.manual_seed(1)
     ds = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
     net = torch.nn.Linear(X.shape[1], 1)
-    return {"net": net, "loss_fn": torch.nn.MSELoss(), "opt": torch.optim.SGD(net.parameters(), lr=LR),
+    return {"net": net, "loss_fn": torch.nn.MSELoss(), "opt": _optimizer(torch, net.parameters(), optimizer),
             "loader": torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=True)}
 
 
@@ -127,13 +162,14 @@ def timed_rounds(contenders, rounds):
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
-def training_case(n, d, batch_size, rounds):
+def training_case(n, d, batch_size, rounds, optimizer="sgd"):
     X, y = make_data(n, d)
-    states = {"numpy": numpy_state(X, y, batch_size), "tinygrad_lr": tinygrad_state(X, y, batch_size)}
-    contenders = {"numpy": lambda: numpy_epoch(states["numpy"], batch_size),
+    states = {"numpy": numpy_state(X, y, batch_size), "tinygrad_lr": tinygrad_state(X, y, batch_size, optimizer)}
+    numpy_loop = numpy_adam_epoch if optimizer == "adam" else numpy_epoch
+    contenders = {"numpy": lambda: numpy_loop(states["numpy"], batch_size),
                   "tinygrad_lr": lambda: framework_epoch(states["tinygrad_lr"])}
     if torch is not None:
-        states["torch"] = torch_state(X, y, batch_size)
+        states["torch"] = torch_state(X, y, batch_size, optimizer)
         contenders["torch"] = lambda: framework_epoch(states["torch"])
     return timed_rounds(contenders, rounds)
 
@@ -228,7 +264,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, to prove the runner works")
     p.add_argument("--rounds", type=int, default=None, help="interleaved rounds per case")
-    p.add_argument("--only", choices=["small", "large", "dataloader", "memory"], action="append")
+    p.add_argument("--only", choices=["small", "adam", "large", "dataloader", "memory"], action="append")
     p.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.memory_child:
@@ -237,12 +273,14 @@ def main(argv=None):
     _load_torch()
     q = args.quick
     rounds = args.rounds or (3 if q else 15)
-    cases = args.only or ["small", "large", "dataloader", "memory"]
+    cases = args.only or ["small", "adam", "large", "dataloader", "memory"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"NumPy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}"
           + (" [quick mode]" if q else ""))
     if "small" in cases:
         print(ratio_line("small", training_case(1000, 2, 10, rounds), 1e6, "us/step"))
+    if "adam" in cases:
+        print(ratio_line("adam", training_case(1000, 2, 10, rounds, "adam"), 1e6, "us/step"))
     if "large" in cases:
         n, d = (5000, 32) if q else (100_000, 256)
         print(ratio_line("large", training_case(n, d, 1024 if not q else 128, rounds), 1e6, "us/step"))

@@ -547,7 +547,137 @@ MISTAKES = [
             lambda tmp: optim.SGD(_net().parameters(), lr=0.1).load_state_dict(_net().state_dict()), ValueError,
             r"^load_state_dict: expected the dict made by optimizer\.state_dict\(\), with 'state' and "
             r"'param_groups' entries", fix="save and load model.state_dict() and trainer.state_dict() separately"),
+    # ---- optimizers and schedules beyond SGD (helpers below the list) ---------------------------
+    Mistake("adam-beta-of-one", "Adam with a beta of 1 (or above): the running averages would never move",
+            lambda tmp: optim.Adam(_net().parameters(), betas=(1.0, 0.999)), ValueError,
+            r"^Invalid beta parameter at index 0: 1\.0 \(betas\[0\] must be in \[0, 1\)",
+            fix="betas=(0.9, 0.999), each in [0, 1)"),
+    Mistake("adam-negative-eps", "A negative eps (a sign slipped into 1e-8)",
+            lambda tmp: optim.Adam(_net().parameters(), eps=-1e-8), ValueError,
+            r"^Invalid epsilon value: -1e-08 \(eps must be >= 0", fix="eps=1e-8"),
+    Mistake("rmsprop-negative-alpha", "RMSprop with a negative alpha",
+            lambda tmp: optim.RMSprop(_net().parameters(), alpha=-0.99), ValueError,
+            r"^Invalid alpha value: -0\.99 \(alpha must be >= 0", fix="alpha=0.99"),
+    Mistake("lbfgs-without-closure", "trainer.step() with L-BFGS, as with SGD",
+            lambda tmp: optim.LBFGS(_net().parameters()).step(), TypeError,
+            r"^LBFGS\.step\(\) needs a closure that re-evaluates the loss",
+            fix="def closure(): trainer.zero_grad(); l = loss(net(X), y); l.backward(); return l — "
+                "then trainer.step(closure)"),
+    Mistake("lbfgs-unknown-line-search", "L-BFGS with a line search it does not have",
+            lambda tmp: optim.LBFGS(_net().parameters(), line_search_fn="wolfe"), ValueError,
+            r"^Invalid line_search_fn: 'wolfe' \(LBFGS supports line_search_fn=None or 'strong_wolfe'\)",
+            fix="line_search_fn='strong_wolfe' (or None)"),
+    Mistake("lbfgs-no-history", "L-BFGS with history_size=0",
+            lambda tmp: optim.LBFGS(_net().parameters(), history_size=0), ValueError,
+            r"^Invalid history_size value: 0 \(history_size must be a whole number >= 1",
+            fix="history_size=10 or more (default 100)"),
+    Mistake("lbfgs-closure-without-backward", "An L-BFGS closure that returns the loss without calling backward()",
+            lambda tmp: _lbfgs_without_backward(), check=lambda moved: _assert_not(moved),
+            seen="no error, as in PyTorch: without gradients L-BFGS sees a zero gradient, takes it for a minimum "
+                 "and returns at once, leaving the parameters as they were",
+            fix="call l.backward() in the closure before returning l"),
+    Mistake("one-cycle-too-many-steps", "OneCycleLR stepped more often than its total_steps (planned per epoch, "
+            "stepped per batch)",
+            lambda tmp: _one_cycle_overrun(), ValueError,
+            r"^OneCycleLR: tried to step 4 times, but the specified number of total steps is 3",
+            fix="OneCycleLR(trainer, max_lr, epochs=E, steps_per_epoch=len(data_iter)), stepped every batch"),
+    # ---- classification: losses, dropout, containers (helpers below the list) -------------------
+    Mistake("ce-float-targets", "Class labels loaded as floats, given to CrossEntropyLoss",
+            lambda tmp: nn.CrossEntropyLoss()(_logits(), _labels().float()), TypeError,
+            r"^CrossEntropyLoss: target of shape \(6,\) is float32: class indices must be integers, convert them "
+            r"with y\.long\(\)", fix="loss(y_hat, y.long())"),
+    Mistake("ce-labels-from-one", "Class labels numbered 1 … C instead of 0 … C − 1",
+            lambda tmp: nn.CrossEntropyLoss()(_logits(), _labels() + tinygrad_lr.tensor(1)), IndexError,
+            r"^CrossEntropyLoss: target 3 is out of bounds for input of shape \(6, 3\), which has 3 classes; class "
+            r"indices must be in 0 … 2", fix="y - 1 (classes are 0 … C − 1), or one more output"),
+    Mistake("ce-negative-label", "A label of −1 for 'unknown' in the targets",
+            lambda tmp: nn.CrossEntropyLoss()(_logits(), tinygrad_lr.tensor([0, 1, -1, 2, 0, 1])), IndexError,
+            r"^CrossEntropyLoss: target -1 is out of bounds.*targets equal to ignore_index=-100 are skipped",
+            fix="nn.CrossEntropyLoss(ignore_index=-1) to skip them"),
+    Mistake("ce-one-logit", "A binary classifier with one output (N, 1) trained with CrossEntropyLoss",
+            lambda tmp: nn.CrossEntropyLoss()(_logits(1), tinygrad_lr.tensor([0, 1, 1, 0, 1, 0])), ValueError,
+            r"^CrossEntropyLoss: input of shape \(6, 1\) has one class: the softmax of one score is always 1, so the "
+            r"loss is 0 and nothing is learned\. For two classes with one output use nn\.BCEWithLogitsLoss\(\)",
+            fix="nn.BCEWithLogitsLoss() with y.float().reshape(-1, 1), or nn.Linear(d, 2) and CrossEntropyLoss"),
+    Mistake("ce-target-column", "Class labels as a column (N, 1), as for regression",
+            lambda tmp: nn.CrossEntropyLoss()(_logits(), _labels().reshape(-1, 1)), RuntimeError,
+            r"^CrossEntropyLoss: target has shape \(6, 1\), a column; class indices need shape \(6,\), one per "
+            r"sample: y\.reshape\(-1\)", fix="y.reshape(-1)"),
+    Mistake("ce-constructed-with-tensors", "nn.CrossEntropyLoss(y_hat, y): the tensors given to the constructor",
+            lambda tmp: nn.CrossEntropyLoss(_logits(), _labels()), TypeError,
+            r"^CrossEntropyLoss: got a Tensor as size_average; the constructor takes the loss's settings\. Create the "
+            r"loss first, then call it on the prediction and the target: loss = nn\.CrossEntropyLoss\(\); "
+            r"l = loss\(y_hat, y\)", fix="loss = nn.CrossEntropyLoss(); l = loss(y_hat, y)"),
+    Mistake("ce-arguments-swapped", "loss(y, y_hat): the target first",
+            lambda tmp: nn.CrossEntropyLoss()(_labels(), _logits()), TypeError,
+            r"^CrossEntropyLoss: input \(the scores, one per class\) must be floating point, got int64 of shape "
+            r"\(6,\)\. The target is floating point: the arguments look swapped", fix="loss(y_hat, y)"),
+    Mistake("bce-on-logits", "BCELoss on the raw outputs of a Linear layer (logits, not probabilities)",
+            lambda tmp: nn.BCELoss()(_logits(1), tinygrad_lr.tensor([[0.0], [1.0]] * 3)), RuntimeError,
+            r"^BCELoss: all elements of input should be between 0 and 1, found .*pass logits to BCEWithLogitsLoss "
+            r"instead", fix="nn.BCEWithLogitsLoss() on the logits (or BCELoss on y_hat.sigmoid())"),
+    Mistake("bce-targets-outside-0-1", "BCELoss with labels −1/+1 (as for an SVM)",
+            lambda tmp: nn.BCELoss()(_logits(1).sigmoid(), tinygrad_lr.tensor([[1.0], [-1.0]] * 3)), RuntimeError,
+            r"^BCELoss: all elements of target should be between 0 and 1, found -1\.0",
+            fix="targets 0 and 1: (y + 1) / 2"),
+    Mistake("dropout-as-percent", "nn.Dropout(50): a percentage instead of a probability",
+            lambda tmp: nn.Dropout(50), ValueError,
+            r"^dropout probability has to be between 0 and 1, but got 50", fix="nn.Dropout(0.5)"),
+    Mistake("empty-batch", "The loss of an empty batch (a filter that kept nothing, a last batch of 0)",
+            lambda tmp: nn.CrossEntropyLoss()(_logits()[:0], _labels()[:0]), check=_checks(lambda l: np.isnan(l.item())),
+            seen="nan, as in PyTorch: the mean over zero samples is 0/0", fix="skip empty batches: if len(xb) == 0: continue"),
+    Mistake("dropout-on-in-evaluation", "Evaluating without net.eval(): dropout still on",
+            lambda tmp: _evaluate_twice(), check=_checks(lambda pair: not np.array_equal(*pair)),
+            seen="no error, as in PyTorch: dropout keeps zeroing activations, so two evaluations of the same data "
+                 "differ and the accuracy is noisy and low", fix="net.eval() before evaluating, net.train() after"),
+    Mistake("layers-in-a-python-list", "Keeping the layers of a custom Module in a plain Python list",
+            lambda tmp: _ListNet(), check=_checks(lambda net: list(net.parameters()) == []),
+            seen="no error, as in PyTorch: a list is not registered, so parameters() misses those layers and the "
+                 "optimizer never updates them", fix="self.layers = nn.ModuleList([...])"),
 ]
+
+
+# ---- helpers of the optimizer entries at the end of the list ---------------------------------------
+def _lbfgs_without_backward():
+    net = _net()
+    before = net.weight.detach().clone()
+    trainer = optim.LBFGS(net.parameters())
+    trainer.step(lambda: nn.MSELoss()(net(X), Y))       # no backward(): no gradients
+    return not np.array_equal(before.numpy(), net.weight.detach().numpy())
+
+
+def _assert_not(moved):
+    assert not moved
+
+
+def _one_cycle_overrun():
+    trainer = optim.SGD(_net().parameters(), lr=0.1, momentum=0.9)
+    scheduler = optim.lr_scheduler.OneCycleLR(trainer, max_lr=0.1, total_steps=3)
+    for _ in range(4):
+        trainer.step()
+        scheduler.step()
+
+
+# ---- helpers of the classification entries at the end of the list ----------------------------------
+def _logits(classes=3):
+    return tinygrad_lr.randn(6, classes, generator=tinygrad_lr.Generator().manual_seed(0))
+
+
+def _labels():
+    return tinygrad_lr.tensor([0, 2, 1, 2, 0, 1])
+
+
+def _evaluate_twice():
+    tinygrad_lr.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 1))   # still in training mode
+    return net(X).detach().numpy(), net(X).detach().numpy()
+
+
+class _ListNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = [nn.Linear(2, 8), nn.Linear(8, 1)]
+
 
 BY_ID = {m.id: m for m in MISTAKES}
 assert len(BY_ID) == len(MISTAKES), "mistake ids must be unique"

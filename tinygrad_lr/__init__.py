@@ -27,9 +27,9 @@ from .serialization import load, save
 __version__ = "0.1.0"
 
 
-def matmul(a, b):
+def matmul(input, other):  # noqa: A002  (PyTorch's argument names: torch.matmul(input=a, other=b))
     """Matrix product with PyTorch's rules for 1-d, 2-d and batched operands."""
-    return arithmetic.matmul(a, b)
+    return arithmetic.matmul(input, other)
 
 
 def _method(name):
@@ -49,13 +49,90 @@ relu, sigmoid, tanh = (_method(n) for n in ("relu", "sigmoid", "tanh"))
 sum, mean = _method("sum"), _method("mean")  # noqa: A001
 reshape, transpose, t, flatten = (_method(n) for n in ("reshape", "transpose", "t", "flatten"))
 squeeze, unsqueeze, clone, detach = (_method(n) for n in ("squeeze", "unsqueeze", "clone", "detach"))
-mm = matmul
 
 # ---- function forms of the classification ops: elementwise math, reductions, softmax (issue 12) ----
+# (from here on max, min and round in this module are these functions, not Python's builtins)
+sin, cos, tan, log1p, expm1 = (_method(n) for n in ("sin", "cos", "tan", "log1p", "expm1"))
+rsqrt, reciprocal, sign, round = (_method(n) for n in ("rsqrt", "reciprocal", "sign", "round"))  # noqa: A001
+clamp, clip, maximum, minimum = (_method(n) for n in ("clamp", "clip", "maximum", "minimum"))
+max, min, amax, amin, argmax, argmin = (_method(n) for n in ("max", "min", "amax", "amin", "argmax", "argmin"))  # noqa: A001
+prod, var, std, norm = (_method(n) for n in ("prod", "var", "std", "norm"))
+logsumexp, cumsum, softmax, log_softmax = (_method(n) for n in ("logsumexp", "cumsum", "softmax", "log_softmax"))
+
+
+def where(condition, input=None, other=None):  # noqa: A002  (PyTorch's names)
+    """input where condition is True, else other; ``where(condition)`` alone: the indices of the True elements."""
+    return arithmetic.where(condition, input, other)
+
 
 # ---- function forms of the classification ops: indexing, gathering, sorting, movement (issue 12) ----
+dot, mv, mm, bmm, outer = (_method(n) for n in ("dot", "mv", "mm", "bmm", "outer"))
+gather, scatter, scatter_add = (_method(n) for n in ("gather", "scatter", "scatter_add"))
+index_select, masked_fill = _method("index_select"), _method("masked_fill")
+sort, argsort, topk = (_method(n) for n in ("sort", "argsort", "topk"))
+permute, movedim, moveaxis, tile, flip = (_method(n) for n in ("permute", "movedim", "moveaxis", "tile", "flip"))
+split, chunk, unbind = (_method(n) for n in ("split", "chunk", "unbind"))
 
 # ---- devices, default dtype and comparisons of whole tensors (issue 12) ----
+import numpy as _np
+
+from .core.arrays import Size, check_device as _check_device, device
+from .core.creation import empty_like, rand_like, randn_like
+from .core.dtypes import get_default_dtype, set_default_dtype
+
+isnan, isinf, isfinite = (_method(n) for n in ("isnan", "isinf", "isfinite"))
+is_floating_point = _method("is_floating_point")
+
+
+def set_default_device(device):
+    """Accept ``'cpu'`` (or None): the only device there is; ``'cuda'`` raises an error that says so."""
+    _check_device(device, "set_default_device")
+
+
+def get_default_device():
+    """``device('cpu')``: where new tensors are made."""
+    return device("cpu")
+
+
+class cuda:  # noqa: N801  (torch.cuda: PyTorch code asks it questions before choosing 'cpu')
+    """The answers of ``torch.cuda`` for a library that computes on the CPU only."""
+
+    @staticmethod
+    def is_available():
+        """False: there is no GPU to compute on."""
+        return False
+
+    @staticmethod
+    def device_count():
+        """0 GPUs."""
+        return 0
+
+    @staticmethod
+    def manual_seed(seed):
+        """Does nothing, as in PyTorch without a GPU (seed the CPU with ``tinygrad_lr.manual_seed``)."""
+
+    manual_seed_all = manual_seed
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002  (PyTorch's names)
+    """True if |input − other| ≤ atol + rtol·|other| everywhere (broadcasting); both of one dtype, as in PyTorch."""
+    for name, t in (("input", input), ("other", other)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"allclose: {name} must be a Tensor, got {type(t).__name__}")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"allclose: input is {input.dtype} but other is {other.dtype}; convert one first, "
+                           f"e.g. other.to(input.dtype)")
+    a, b = input.detach().numpy(), other.detach().numpy()
+    try:
+        return _np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    except ValueError:
+        raise ValueError(f"allclose: shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast") from None
+
+
+def equal(input, other):  # noqa: A002
+    """True if both have the same shape and the same values (of any dtypes; NaN is never equal)."""
+    return input.shape == other.shape and (input == other).all().item()
+
 
 
 def is_tensor(obj):

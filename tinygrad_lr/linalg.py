@@ -1,4 +1,4 @@
-"""``tinygrad_lr.linalg``: the closed form of linear regression, ``lstsq``, and ``solve``.
+"""``tinygrad_lr.linalg``: the closed form of linear regression, ``lstsq``, ``solve``, and the norms.
 
 Linear regression has a closed form.  With A = [X 1] (a column of ones for the
 bias) and θ = [w; b], the loss ℓ(θ) = 1/(2n)·‖Aθ − y‖² has the gradient
@@ -22,21 +22,27 @@ the one of smallest norm ‖θ‖.  That case is never silent: ``lstsq`` warns
 gradient is ∂L/∂B = A⁻ᵀG, ∂L/∂A = −A⁻ᵀG Xᵀ), and refuses a singular A with an
 error that points to ``lstsq``.
 
+``vector_norm(x, ord)`` and ``norm(A, ord)`` are PyTorch's norms (‖θ‖₂ of a ridge
+penalty, ‖Aθ − y‖ of a residual); the 2-norm's gradient θ/‖θ‖ is 0 at θ = 0, as
+in PyTorch.
+
 Example::
 
     A = tinygrad_lr.cat([X, tinygrad_lr.ones(n, 1)], dim=1)      # [X 1]
     theta = linalg.lstsq(A, y).solution                          # [w; b]
 """
+import math
 import warnings
 from typing import NamedTuple
 
 import numpy as np
 
-from .core import internal
+from .core import arithmetic, internal
 from .core.function import Function
+from .core.operands import normalize_dim
 from .core.tensor import Tensor
 
-__all__ = ["lstsq", "solve", "LstsqResult", "LinAlgError", "RankDeficientWarning"]
+__all__ = ["lstsq", "solve", "norm", "vector_norm", "LstsqResult", "LinAlgError", "RankDeficientWarning"]
 
 
 class LinAlgError(RuntimeError):
@@ -286,3 +292,48 @@ def solve(A, B):
         else:
             args.append(internal.wrap(arr.astype(dtype)))
     return Solve.apply(*args)
+
+
+# ============================================================================
+# norms
+# ============================================================================
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002  (PyTorch's names)
+    """‖x‖_ord = (Σ |xᵢ|^ord)^(1/ord) over ``dim`` (all elements for None), as ``torch.linalg.vector_norm``.
+
+    ord is any number: inf is max |xᵢ|, -inf is min |xᵢ|, 0 counts the nonzeros (no gradient).  The
+    gradient of the 2-norm, x / ‖x‖, is 0 at x = 0, as in PyTorch.
+    """
+    if isinstance(ord, str):
+        raise ValueError(f"linalg.vector_norm: ord={ord!r} is not a vector norm; use a number (2, 1, inf, ...), "
+                         "or linalg.norm for the matrix norm 'fro'")
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return arithmetic.norm(x, ord, dim, keepdim, dtype, op="linalg.vector_norm")
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """A vector norm, or a matrix norm of a 2-d A (or over a pair of dims), as ``torch.linalg.norm``.
+
+    - ord None: the 2-norm of all the elements (over ``dim`` if given): for a matrix, the Frobenius norm;
+    - a 1-d A or an int ``dim``: ``vector_norm(A, ord)``;
+    - a 2-d A or ``dim=(d0, d1)``: 'fro' is √Σ aᵢⱼ²; 1 is the largest column sum maxⱼ Σᵢ |aᵢⱼ|, -1 the
+      smallest; inf the largest row sum maxᵢ Σⱼ |aᵢⱼ|, -inf the smallest (ties share the gradient).
+      2, -2 and 'nuc' need the singular values and are not supported.
+    """
+    op = "linalg.norm"
+    A = arithmetic.floating(op, A if isinstance(A, Tensor) else Tensor(A), dtype)
+    if ord is None or isinstance(dim, int) or (dim is None and A.ndim == 1) or (
+            isinstance(dim, (tuple, list)) and len(dim) == 1):
+        return arithmetic.norm(A, 2 if ord is None else ord, dim, keepdim, op=op)
+    if dim is None and A.ndim != 2:
+        raise ValueError(f"{op}: ord={ord!r} needs a 1-d or 2-d input, or dim=, got shape {tuple(A.shape)}")
+    d0, d1 = (0, 1) if dim is None else dim
+    d0, d1 = normalize_dim(op, d0, A.ndim), normalize_dim(op, d1, A.ndim)
+    if ord == "fro":
+        return arithmetic.norm(A, 2, (d0, d1), keepdim, op=op)
+    if ord not in (1, -1, math.inf, -math.inf):
+        raise ValueError(f"{op}: the matrix norm ord={ord!r} is not supported (2, -2 and 'nuc' need the singular "
+                         "values); use 'fro', 1, -1, inf or -inf, or a vector norm with an int dim=")
+    summed, over = (d0, d1) if abs(ord) == 1 else (d1, d0)  # 1: column sums, then their max; inf: row sums
+    sums = A.abs().sum(summed, keepdim=True)
+    out = sums.amax(over, keepdim=True) if ord > 0 else sums.amin(over, keepdim=True)
+    return out if keepdim else out.reshape(tuple(n for i, n in enumerate(A.shape) if i not in (d0, d1)))

@@ -2,6 +2,7 @@
 
     tinygrad-lr                        the demo: the lecture notes' example, trained the PyTorch way
     tinygrad-lr fit DATA.csv --target y [--method minibatch|sgd|batch|closed|newton] ...
+    tinygrad-lr fit DATA.csv --target y [--l2 λ] [--task regression|logistic|softmax] ...
     tinygrad-lr compare [DATA.csv ...] [--target y] [--plot curves.png]
     tinygrad-lr check                  each derivation of the notes against autograd and finite differences
     tinygrad-lr graph [--out graph.svg]
@@ -15,6 +16,7 @@ derivations, ``viz`` for the graph.  The files, from the bottom up::
     problem.py    Data, Problem (A = [X 1], θ*, the default lr), Run; the notes' synthetic data
     csvfile.py    read_csv: a CSV file into Data, every problem named with its line
     training.py   gradient_descent (the PyTorch loop), newton, closed_form, compare_methods
+    classification.py   Classifier (logistic, softmax regression) for those loops, and fit --task's report
     parser.py     build_parser: the options, their types, the help texts and epilogs
     demo.py  fit.py  compare.py  check_cmd.py  graph.py       one file per command
     plots.py      the figures of --plot (matplotlib, optional)

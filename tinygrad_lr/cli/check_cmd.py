@@ -2,8 +2,9 @@
 
 ``_derivations`` lists them — the vector and scalar forms of ∂ℓ/∂w and ∂ℓ/∂b,
 the per-sample gradients summed over a mini-batch, the sum form of batch GD, the
-gradient behind the closed form, Newton's Hessian — each with its loss function
-and its hand-derived formulas; ``cmd_check`` hands each one to
+gradient behind the closed form, Newton's Hessian; then (``_linear_model_derivations``)
+ridge, logistic regression with its Newton/IRLS Hessian, and softmax regression —
+each with its loss function and its hand-derived formulas; ``cmd_check`` hands each one to
 tinygrad_lr.check.check_gradients.  (The file is not called check.py so that it
 is not mistaken for tinygrad_lr/check.py, the checker itself.)
 """
@@ -80,6 +81,80 @@ def _derivations(seed):
                   "H·v = ∂(∇ℓ·v)/∂θ = AᵀA·v/n for a vector v (the Hessian by double backward)",
                   newton_hessian_times_v, {"theta": np.r_[w[:, 0], b]},
                   {"theta": lambda th: A.T @ A @ v / n}, n, None))
+    items += _linear_model_derivations(rng, X, y, n)
+    return items
+
+
+def _linear_model_derivations(rng, X, y, n):
+    """Ridge (the notes' answer to a singular XᵀX), logistic and softmax regression: the same three-way check."""
+    from .. import nn
+    from ..autograd.grad import grad
+    lam = 0.3
+    Xt, yt = tinygrad_lr.tensor(X), tinygrad_lr.tensor(y)
+    w, b = rng.normal(size=(2, 1)), rng.normal(size=(1,))
+
+    def ridge(w, b):
+        return ((Xt @ w + b - yt) ** 2).sum() / (2 * n) + lam / 2 * (w ** 2).sum()
+    items = [(f"ridge: ℓ = 1/(2n)·‖Xw + b − y‖² + (λ/2)·‖w‖², λ = {lam:g}, the bias not penalised",
+              "∂ℓ/∂w = Xᵀ(Xw + b − y)/n + λw,  ∂ℓ/∂b = Σ(Xw + b − y)/n",
+              ridge, {"w": w, "b": b},
+              {"w": lambda w, b: X.T @ (X @ w + b - y) / n + lam * w,
+               "b": lambda w, b: (X @ w + b - y).sum(axis=0) / n},
+              n, "optim.SGD's weight_decay=λ adds exactly λw: give it to the weight's param group only")]
+
+    labels = (rng.random((n, 1)) < 0.5).astype(np.float64)
+    lt = tinygrad_lr.tensor(labels)
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    def logistic(w, b):
+        return nn.BCEWithLogitsLoss()(Xt @ w + b, lt)
+    items.append(("logistic regression: p = σ(Xw + b), ℓ = −(1/n)·Σ[y·log p + (1 − y)·log(1 − p)] (mean BCE)",
+                  "∂ℓ/∂w = Xᵀ(σ(Xw + b) − y)/n,  ∂ℓ/∂b = Σ(σ(Xw + b) − y)/n",
+                  logistic, {"w": w, "b": b},
+                  {"w": lambda w, b: X.T @ (sigmoid(X @ w + b) - labels) / n,
+                   "b": lambda w, b: (sigmoid(X @ w + b) - labels).sum(axis=0) / n},
+                  n, "the same form as linear regression's: Xᵀ(prediction − y)/n"))
+
+    A = np.hstack([X, np.ones((n, 1))])
+    At, v = tinygrad_lr.tensor(A), rng.normal(size=3)
+    vt = tinygrad_lr.tensor(v)
+
+    def logistic_hessian_times_v(theta):
+        with tinygrad_lr.enable_grad():
+            t = theta if theta.requires_grad else theta.detach().requires_grad_()
+            g, = grad(nn.BCEWithLogitsLoss()((At @ t).reshape(-1, 1), lt), t, create_graph=True)
+            return (g * vt).sum()
+    def p(theta):
+        return sigmoid(A @ theta)
+    items.append(("logistic regression by Newton (IRLS): θ ← θ − H⁻¹∇ℓ, A = [X 1]",
+                  "H·v = Aᵀdiag(p(1 − p))A·v/n with p = σ(Aθ) (the Hessian by double backward)",
+                  logistic_hessian_times_v, {"theta": np.r_[w[:, 0], b]},
+                  {"theta": lambda th: A.T @ (p(th) * (1 - p(th)) * (A @ v)) / n}, n, None))
+
+    K = 3
+    classes = rng.integers(0, K, size=n)
+    onehot, ct = np.eye(K)[classes], tinygrad_lr.tensor(classes, dtype=tinygrad_lr.int64)
+
+    def softmax(Z):
+        E = np.exp(Z - Z.max(axis=1, keepdims=True))
+        return E / E.sum(axis=1, keepdims=True)
+
+    def cross_entropy(Z):
+        return nn.CrossEntropyLoss()(Z, ct)
+    items.append((f"softmax regression: ℓ = −(1/n)·Σ log softmax(Z)[i, yᵢ] for logits Z (n × {K})",
+                  "∂ℓ/∂Z = (softmax(Z) − onehot(y))/n",
+                  cross_entropy, {"Z": rng.normal(size=(n, K))},
+                  {"Z": lambda Z: (softmax(Z) - onehot) / n}, n, None))
+
+    def softmax_regression(W, b):
+        return nn.CrossEntropyLoss()(Xt @ W.t() + b, ct)
+    items.append(("softmax regression: Z = XWᵀ + b, the chain rule through ∂ℓ/∂Z",
+                  "∂ℓ/∂W = (softmax(Z) − onehot(y))ᵀX/n,  ∂ℓ/∂b = Σᵢ(softmax(Z) − onehot(y))/n",
+                  softmax_regression, {"W": rng.normal(size=(K, 2)), "b": rng.normal(size=(K,))},
+                  {"W": lambda W, b: (softmax(X @ W.T + b) - onehot).T @ X / n,
+                   "b": lambda W, b: (softmax(X @ W.T + b) - onehot).sum(axis=0) / n}, n, None))
     return items
 
 

@@ -15,9 +15,13 @@ from .csvfile import read_csv
 from .output import CommandError, prepare_plot, save_plot, table
 from .parser import check_batch_size
 from .problem import GD_METHODS, LOSS, LOSS_DEFINITION, LR_FACTOR, NAMES, Problem, synthetic_data
-from .training import BATCH_SIZE, compare_methods
+from .training import BATCH_SIZE, COMPARE_METHODS, compare_methods
 
-PLOT_NOTES = {"batch": "smooth, but one step per epoch", "minibatch": "in between", "sgd": "fast but noisy"}
+PLOT_NOTES = {"batch": "smooth, but one step per epoch", "minibatch": "in between", "sgd": "fast but noisy",
+              "adam": "a step of about lr per entry", "rmsprop": "g / √(mean g²)", "adagrad": "g / √(Σ g²)",
+              "lbfgs": "curvature from past steps"}
+CURVES = GD_METHODS + ("adam", "rmsprop", "adagrad", "lbfgs")     # the methods with a loss curve per sample
+SHORT_NAMES = {"minibatch": "mini-batch"}
 
 
 def _fmt(x, digits=6):
@@ -33,10 +37,10 @@ def _compare_report(problem, runs, args):
             "method": run.method, "label": run.label, "lr": run.lr, "lr_schedule": run.schedule,
             "batch_size": run.batch_size, "steps": run.steps, "gradient_evaluations": run.evaluations,
             "loss": run.loss,
-            "loss_after_tenth_epoch": run.loss_after(data.n // 10) if run.method in GD_METHODS else None,
+            "loss_after_tenth_epoch": run.loss_after(data.n // 10) if run.method in CURVES else None,
             "loss_gap": gap, "relative_loss_gap": gap / best if best > 0 else None,
             "distance_to_optimum": float(np.linalg.norm(run.theta - problem.theta_star)),
-            "loss_rose": run.rises() if run.method in GD_METHODS else None, "seconds": run.seconds,
+            "loss_rose": run.rises() if run.method in CURVES else None, "seconds": run.seconds,
             "theta": [float(v) for v in run.theta]})
     return {"data": data.name, "rows": data.n, "features": list(data.features), "target": data.target,
             "loss_definition": LOSS_DEFINITION, "budget_epochs": args.epochs,
@@ -62,25 +66,37 @@ def _print_compare(problem, runs, report, args):
                      f"{run.seconds:.2f} s"])
     print(table(["method", "lr", "steps", "grad evals", "after ⅒ epoch", f"loss {LOSS}", "gap to L*", "‖θ − θ*‖",
                  "loss rose", "time"], rows, right=(1, 2, 3, 4, 5, 6, 7, 8, 9)))
-    gd = {r.method: r for r in runs if r.method in GD_METHODS}
+    _print_summary(problem, runs, args)
+
+
+def _print_summary(problem, runs, args):
+    """Who is fastest early on, how noisy each path is, where the learning rates came from."""
+    data = problem.data
+    curves = [r for r in runs if r.method in CURVES]
     early = data.n // 10
-    order = sorted(GD_METHODS, key=lambda m: gd[m].loss_after(early))
+    order = sorted(curves, key=lambda r: r.loss_after(early))
     print()
     print(f"after ⅒ epoch ({early:,} samples): " + " < ".join(
-        f"{NAMES[m]} {gd[m].loss_after(early):.2g}" + (" (no step yet)" if gd[m].loss_after(early) == gd[m].curve[0]
-                                                        else "") for m in order)
-        + ("  — per sample processed, SGD is fastest and batch GD slowest" if order == ["sgd", "minibatch", "batch"]
-           else ""))
-    print(f"loss rose: the share of recorded steps in which the loss on all the data went up — the noise of the "
-          f"sampled gradient (SGD {100 * gd['sgd'].rises():.0f}%, mini-batch {100 * gd['minibatch'].rises():.0f}%, "
-          f"batch GD {100 * gd['batch'].rises():.0f}%)")
-    if args.lr is None:
-        capped = gd["sgd"].lr < LR_FACTOR["sgd"] / problem.curvature * (1 - 1e-12)
+        f"{NAMES[r.method]} {r.loss_after(early):.2g}" + (" (no step yet)" if r.loss_after(early) == r.curve[0]
+                                                          else "") for r in order)
+        + ("  — per sample processed, SGD is fastest and batch GD slowest"
+           if [r.method for r in order if r.method in GD_METHODS] == ["sgd", "minibatch", "batch"] else ""))
+    noisiest_first = sorted(curves, key=lambda r: ("sgd", "minibatch", "batch").index(r.method)
+                            if r.method in GD_METHODS else 3)
+    print("loss rose: the share of recorded steps in which the loss on all the data went up — the noise of the "
+          "sampled gradient (" + ", ".join(f"{SHORT_NAMES.get(r.method, NAMES[r.method])} {100 * r.rises():.0f}%"
+                                          for r in noisiest_first) + ")")
+    gd = {r.method: r for r in runs if r.method in GD_METHODS}
+    if args.lr is None and gd:
+        capped = "sgd" in gd and gd["sgd"].lr < LR_FACTOR["sgd"] / problem.curvature * (1 - 1e-12)
         print(f"lr: {LR_FACTOR['batch']:g}/λ (batch), {LR_FACTOR['minibatch']:g}/λ (mini-batch), "
               f"{LR_FACTOR['sgd']:g}/λ (SGD), λ = {problem.curvature:.4g} the largest eigenvalue of the Hessian "
               "AᵀA/n" + (f" (with many features at most 0.1·B/tr(AᵀA/n), tr = {problem.trace:.4g})" if capped else "")
               + "; " + ("constant" if args.constant_lr else
                         "the stochastic methods' lr decays linearly to 0 (--constant-lr keeps it fixed)"))
+    others = [r for r in curves if r.method not in GD_METHODS]
+    if args.lr is None and others:
+        print("lr: " + ", ".join(f"{r.lr:g} ({NAMES[r.method]})" for r in others) + ", their defaults (see --help)")
     print(f"L* = {problem.best_loss:.6g}: the closed-form optimum (linalg.lstsq on [X 1]); Newton needs one step")
 
 
@@ -98,7 +114,7 @@ def cmd_compare(args):
     for k, data in enumerate(datasets):
         problem = Problem(data, args.standardize)
         runs = compare_methods(problem, args.epochs, args.batch_size or min(BATCH_SIZE, data.n), args.lr,
-                               not args.constant_lr, args.seed, args.quiet or args.json)
+                               not args.constant_lr, args.seed, args.quiet or args.json, args.methods)
         report = _compare_report(problem, runs, args)
         reports.append(report)
         if not args.json:
@@ -107,11 +123,14 @@ def cmd_compare(args):
             _print_compare(problem, runs, report, args)
         panels.append({"name": data.name, "closed_loss": problem.best_loss,
                        "curves": [(r.method, f"{r.label}: {PLOT_NOTES[r.method]}", r.samples, r.curve)
-                                  for r in runs if r.method in GD_METHODS],
-                       "newton": next((f"{r.label}", r.evaluations, r.loss) for r in runs if r.method == "newton")})
+                                  for r in runs if r.method in CURVES],
+                       "newton": next(((f"{r.label}", r.evaluations, r.loss) for r in runs if r.method == "newton"),
+                                      None)})
     if args.plot:
-        save_plot(plots.plot_compare, args.plot, panels,
-                  f"Batch GD, mini-batch SGD and SGD on the same budget ({args.epochs} epochs each)")
+        names = [NAMES[m] for m in args.methods if m in CURVES]
+        title = ("Batch GD, mini-batch SGD and SGD" if tuple(args.methods) == COMPARE_METHODS else
+                 ", ".join(names[:-1]) + " and " * (len(names) > 1) + names[-1] if names else "Newton")
+        save_plot(plots.plot_compare, args.plot, panels, f"{title} on the same budget ({args.epochs} epochs each)")
         if not args.json:
             print(f"plot: {args.plot}")
     if args.json:

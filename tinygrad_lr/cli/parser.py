@@ -12,8 +12,12 @@ import textwrap
 
 import tinygrad_lr
 from .output import PROG, CommandError
+from .classification import TASKS
+from .optimizers import ADAPTIVE, OPTIMIZERS
 from .problem import LOSS, METHODS
-from .training import BATCH_SIZE, COMPARE_EPOCHS
+from .training import BATCH_SIZE, COMPARE_EPOCHS, COMPARE_METHODS
+
+COMPARE_CHOICES = ("batch", "minibatch", "sgd", "newton") + ADAPTIVE + ("lbfgs",)   # compare --methods
 
 
 # ============================================================================
@@ -77,6 +81,18 @@ def _delimiter(text):
     return text
 
 
+def _method_list(text):
+    """compare --methods adam,lbfgs: a comma list of COMPARE_CHOICES, each once."""
+    methods = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in COMPARE_CHOICES]
+    if unknown or not methods:
+        problem = f"unknown method {unknown[0]!r}" if unknown else "no method given"
+        raise argparse.ArgumentTypeError(f"{problem} (choose from {','.join(COMPARE_CHOICES)})")
+    if len(set(methods)) < len(methods):
+        raise argparse.ArgumentTypeError(f"a method is listed twice in {text!r}")
+    return tuple(methods)
+
+
 def column_list(values):
     """--features x1 x2 or --features x1,x2."""
     if values is None:
@@ -105,6 +121,8 @@ examples:
   tinygrad-lr fit houses.csv --target price --standardize --json > fit.json
   tinygrad-lr compare --plot curves.png         batch GD vs SGD vs mini-batch, the notes' data
   tinygrad-lr compare houses.csv --target price --standardize
+  tinygrad-lr fit houses.csv --target price --l2 0.1     ridge: + (λ/2)·‖w‖², the bias not penalised
+  tinygrad-lr fit data.csv --target y --task logistic   logistic regression (softmax: --task softmax)
   tinygrad-lr check                             verify the notes' gradient derivations
   tinygrad-lr graph --out graph.svg             the autograd graph of the loss, and the backward trace
   tinygrad-lr COMMAND --help                    the options of one command
@@ -127,6 +145,11 @@ sgd the lr decays linearly to 0 (--constant-lr keeps it); epochs: 100 (minibatch
 most, and at least one epoch). Training starts from θ = 0. Features on very different
 scales make gradient descent slow: --standardize.
 
+optimizers (--optimizer, for minibatch, sgd and batch; default sgd): the same loop with another
+update rule: adam, rmsprop, adagrad (optim.Adam, RMSprop, Adagrad; default lr 0.05, 0.03, 0.5,
+decayed like SGD's; --momentum applies to rmsprop too); lbfgs is full-batch optim.LBFGS with
+a strong-Wolfe line search, --epochs its closure calls (default 100; it stops at the optimum).
+
 the CSV file: a header row naming the columns, then one row per sample; a column
 is numeric when most of its cells are numbers. A row with a missing or non-numeric
 value in a column that is used is an error naming its line; --drop-bad-rows skips it.
@@ -135,7 +158,7 @@ value in a column that is used is an error naming its line; --drop-bad-rows skip
   data, rows, skipped_lines       the file, the rows used, the line numbers skipped
   target, features                the column names
   method, hyperparameters         {lr, lr_schedule, epochs, batch_size, momentum,
-                                   damping, standardize, seed} (null where unused)
+                                   damping, standardize, seed, optimizer} (null where unused)
   coefficients, bias              {feature: w}, b — in the data's units
   loss, loss_definition           the final loss ½·mean((ŷ − y)²), and its definition
   r2                              the coefficient of determination R²
@@ -150,10 +173,30 @@ value in a column that is used is an error naming its line; --drop-bad-rows skip
 --save writes, with tinygrad_lr.save, {"model": the nn.Linear(d, 1) state_dict, "features",
 "target", "method", "loss"}; read it back with tinygrad_lr.load(path).
 
+ridge (--l2 λ): every method minimises ½·mean((ŷ − y)²) + (λ/2)·‖w‖², the bias not penalised
+(with --standardize, w of the standardized features). The closed form centres the data:
+w* = (X_cᵀX_c + nλI)⁻¹X_cᵀ(y − ȳ), b* = ȳ − x̄ᵀw*, unique even when XᵀX is singular; the
+gradient methods use optim.SGD with weight_decay = λ in the weight's param group only. --json
+adds l2 and data_loss (the loss without the penalty); loss is then the penalised one.
+
+classification (--task logistic: a 0/1 target; --task softmax: whole-number class labels):
+  logistic  p = σ(Xw + b), loss = mean binary cross-entropy (nn.BCEWithLogitsLoss),
+            ∂/∂w = Xᵀ(p − y)/n; newton is IRLS, H = Aᵀdiag(p(1 − p))A/n
+  softmax   P = softmax(XWᵀ + b), loss = mean cross-entropy (nn.CrossEntropyLoss),
+            ∂/∂Z = (P − onehot(y))/n
+No closed form; newton runs up to 50 steps (--epochs), stopping at ‖∇ℓ‖ ≤ 1e-10. The default
+lr uses λ = the largest eigenvalue of ¼·AᵀA/n (logistic) or ½·AᵀA/n (softmax), bounds on the
+Hessian's. --json prints {data, rows, skipped_lines, target, features, task, classes, method,
+loss_definition, hyperparameters (with l2), coefficients ({feature: w}; softmax: {class:
+{feature: w}}), bias (softmax: {class: b}), log_loss, loss (with the penalty), accuracy,
+correct, gradient_norm (‖∇ℓ‖, 0 at the optimum), steps, gradient_evaluations, seconds, history}.
+
 examples:
   tinygrad-lr fit data.csv --target y
   tinygrad-lr fit data.csv --target y --features x1,x2 --method sgd --epochs 5
-  tinygrad-lr fit data.csv --target y --method newton --save model.npz --plot fit.png"""
+  tinygrad-lr fit data.csv --target y --method newton --save model.npz --plot fit.png
+  tinygrad-lr fit data.csv --target y --l2 0.1 --method closed      ridge
+  tinygrad-lr fit data.csv --target label --task logistic --method newton"""
 
 COMPARE_EPILOG = """\
 Each gradient method gets the same budget of per-sample gradient evaluations
@@ -162,6 +205,12 @@ Each gradient method gets the same budget of per-sample gradient evaluations
   mini-batch SGD   one step per --batch-size rows            (--epochs·n/B steps)
   SGD              one step per row                          (--epochs·n steps)
 Newton (one step) and the closed form are the reference: the best loss L*.
+--methods picks and orders the rows (default batch,minibatch,sgd,newton; the closed form
+is always last); besides those:
+  adam, rmsprop, adagrad   mini-batch steps of --batch-size rows with optim.Adam, RMSprop,
+                           Adagrad (default lr 0.05, 0.03, 0.5, decayed like SGD's)
+  lbfgs                    full-batch optim.LBFGS with a strong-Wolfe line search: at most
+                           --epochs gradient evaluations on all n rows (it stops at the optimum)
 
 The table: lr; steps; grad evals (per-sample gradients); the loss after a tenth
 of an epoch (who is fastest per sample processed); the final loss and its gap to
@@ -178,6 +227,7 @@ examples:
   tinygrad-lr compare
   tinygrad-lr compare --plot docs/compare.png
   tinygrad-lr compare --constant-lr --epochs 3       SGD rattling at its noise level
+  tinygrad-lr compare --methods minibatch,adam,rmsprop,adagrad,lbfgs --epochs 3
   tinygrad-lr compare data.csv --target y --standardize"""
 
 
@@ -221,7 +271,8 @@ def build_parser():
     p = sub.add_parser("fit", help="fit a linear regression to a CSV file",
                        description=textwrap.fill("Fit ŷ = Xw + b to the columns of a CSV file and report the "
                                                  f"coefficients, the loss {LOSS}, R² and the gap to the closed-form "
-                                                 "optimum.", 80),
+                                                 "optimum; with --task logistic or softmax, fit a classifier and "
+                                                 "report its accuracy and log-loss.", 80),
                        epilog=FIT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _data_options(p)
     p.add_argument("--method", choices=METHODS, default="minibatch", help="how to fit (default: minibatch)")
@@ -230,7 +281,13 @@ def build_parser():
     p.add_argument("--epochs", type=_int_at_least(1), help="passes over the data (Newton: steps)")
     p.add_argument("--momentum", type=_momentum, help="SGD momentum μ in [0, 1) (default 0)")
     p.add_argument("--constant-lr", action="store_true", help="do not decay the lr of minibatch and sgd")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
+                   help="the update rule of minibatch, sgd and batch (default sgd; see below)")
     p.add_argument("--damping", type=_non_negative, default=0.0, help="Newton: λ added to the Hessian (default 0)")
+    p.add_argument("--l2", type=_non_negative, default=0.0, metavar="λ",
+                   help="ridge: minimise the loss + (λ/2)·‖w‖², the bias not penalised (default 0)")
+    p.add_argument("--task", choices=TASKS, default="regression",
+                   help="regression (default); logistic: a 0/1 target, ŷ = σ(Xw + b); softmax: integer classes")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffling (default 0)")
     p.add_argument("--save", metavar="MODEL.npz", help="save the fitted model with tinygrad_lr.save")
     p.add_argument("--plot", metavar="FILE.png", help="draw the loss curve and ŷ against y (needs matplotlib)")
@@ -247,8 +304,12 @@ def build_parser():
                    help=f"the budget: passes over the data for each method (default {COMPARE_EPOCHS})")
     p.add_argument("--batch-size", type=_int_at_least(1),
                    help=f"rows per step of mini-batch SGD (default {BATCH_SIZE})")
-    p.add_argument("--lr", type=_positive_float, help="one learning rate for all three (default: 1/λ, 0.1/λ, 0.03/λ)")
+    p.add_argument("--lr", type=_positive_float, help="one learning rate for every gradient method (default: 1/λ, "
+                                                       "0.1/λ, 0.03/λ for SGD's; see --methods for the others)")
     p.add_argument("--constant-lr", action="store_true", help="do not decay the lr of SGD and mini-batch SGD")
+    p.add_argument("--methods", type=_method_list, default=COMPARE_METHODS, metavar="LIST",
+                   help=f"the methods, a comma list of {','.join(COMPARE_CHOICES)} (default "
+                        f"{','.join(COMPARE_METHODS)})")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic data and the shuffling (default 0)")
     p.add_argument("--plot", metavar="FILE.png", help="draw the loss curves (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
@@ -257,7 +318,8 @@ def build_parser():
     p = sub.add_parser("check", help="verify the lecture notes' gradient derivations",
                        description="Each derivation of the lecture notes (the vector and scalar forms of ∂ℓ/∂w and "
                                    "∂ℓ/∂b, the per-sample gradients summed over a mini-batch, the sum form of batch "
-                                   "GD, the gradient behind the closed form, Newton's Hessian) computed three ways "
+                                   "GD, the gradient behind the closed form, Newton's Hessian; then ridge, logistic "
+                                   "regression and its Newton (IRLS) Hessian, softmax regression) computed three ways "
                                    "at a random point: the formula, autograd, and finite differences. Exit status 0 "
                                    "when all agree.")
     p.add_argument("--seed", type=int, default=0, help="seed of the random point (default 0)")

@@ -18,16 +18,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import tinygrad_lr
-from .. import linalg
+from .. import linalg, nn
 from .output import CommandError, warnings_as_notes
 
 TRUE_W, TRUE_B, NOISE, SAMPLES = (2.0, -3.4), 4.2, 0.01, 1000    # the lecture notes' synthetic data
 LOSS = "½·mean((ŷ − y)²)"
 LOSS_DEFINITION = "1/(2n)·Σ(ŷ − y)², half the mean squared error (the lecture notes' loss)"
+RIDGE_DEFINITION = ("1/(2n)·Σ(ŷ − y)² + (λ/2)·‖w‖², half the mean squared error plus the ridge penalty on the "
+                    "weights (the bias is not penalised; with --standardize, w of the standardized features)")
 METHODS = ("minibatch", "sgd", "batch", "closed", "newton")
 GD_METHODS = ("batch", "minibatch", "sgd")
 NAMES = {"batch": "batch GD", "minibatch": "mini-batch SGD", "sgd": "SGD", "newton": "Newton",
-         "closed": "closed form"}
+         "closed": "closed form", "adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad", "lbfgs": "L-BFGS"}
 LR_FACTOR = {"batch": 1.0, "minibatch": 0.1, "sgd": 0.03}          # default lr = factor / λmax(AᵀA/n)
 
 
@@ -79,14 +81,28 @@ class Problem:
     - the features gradient descent trains on: X itself, or with ``standardize``
       z = (x − mean)/std column by column (the loss is the same: only the units of w change);
     - λ, the largest eigenvalue of the Hessian AᵀA/n of those features, which sets
-      the default learning rates (gradient descent is stable for η < 2/λ).
+      the default learning rates (gradient descent is stable for η < 2/λ);
+    - with ``l2`` > 0, ridge regression: the loss gains (l2/2)·‖w‖² (w of the features
+      trained on; the bias is not penalised), θ* is ``ridge_solution`` and the Hessian
+      gains l2 on the weights' diagonal.
     """
 
-    def __init__(self, data, standardize=False):
-        self.data, self.standardize = data, standardize
-        n = data.n
+    def __init__(self, data, standardize=False, l2=0.0):
+        self.data, self.standardize, self.l2 = data, standardize, l2
+        self._set_features()
+        start = time.perf_counter()
+        with warnings_as_notes(self.columns):
+            self.theta_star = (ridge_solution(self, l2) if l2 else
+                               linalg.lstsq(self.A, data.y).solution.numpy())   # θ* = [w; b]
+        self.closed_seconds = time.perf_counter() - start
+        self.best_loss = self.loss(self.theta_star)
+        self._set_curvature()
+
+    def _set_features(self):
+        """A = [X 1], and the features trained on: X, or z = (x − mean)/std with ``standardize``."""
+        data = self.data
         self.columns = list(data.features) + ["(bias)"]
-        if standardize:
+        if self.standardize:
             self.mean, self.std = data.X.mean(axis=0), data.X.std(axis=0)
             for name, s, m in zip(data.features, self.std, self.mean):
                 if s == 0:
@@ -97,21 +113,43 @@ class Problem:
         else:
             self.mean, self.std = np.zeros(data.X.shape[1]), np.ones(data.X.shape[1])
             self.X_train = data.X
-        self.A = np.hstack([data.X, np.ones((n, 1))])
-        start = time.perf_counter()
-        with warnings_as_notes(self.columns):
-            self.theta_star = linalg.lstsq(self.A, data.y).solution.numpy()   # θ* = [w; b]
-        self.closed_seconds = time.perf_counter() - start
-        self.best_loss = self.loss(self.theta_star)
+        self.A = np.hstack([data.X, np.ones((data.n, 1))])
+
+    def _set_curvature(self, scale=1.0):
+        """The eigenvalues of scale·AᵀA/n + l2·diag(1, …, 1, 0) on the features trained on: the Hessian (for a
+        classifier, with scale ¼ or ½, a bound on it); the largest, λ, sets the default learning rates."""
+        n = self.data.n
         A_train = np.hstack([self.X_train, np.ones((n, 1))])
-        eigenvalues = np.linalg.eigvalsh(A_train.T @ A_train / n)
+        eigenvalues = np.linalg.eigvalsh(scale * A_train.T @ A_train / n
+                                         + np.diag(np.r_[np.full(len(self.std), self.l2), 0.0]))
         self.curvature, self.trace = float(eigenvalues[-1]), float(eigenvalues.sum())
         self.condition = float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0 else float("inf")
 
     def loss(self, theta):
-        """ℓ(θ) = 1/(2n)·‖Aθ − y‖², θ = [w; b] in the data's units."""
+        """ℓ(θ) = 1/(2n)·‖Aθ − y‖² (+ (l2/2)·‖w‖² for ridge), θ = [w; b] in the data's units."""
+        w_train = theta[:-1] * self.std                  # the weights of the features trained on
+        return self.data_loss(theta) + self.l2 / 2 * float(w_train @ w_train)
+
+    def data_loss(self, theta):
+        """1/(2n)·‖Aθ − y‖², without the ridge penalty."""
         r = self.A @ theta - self.data.y
         return float(r @ r) / (2 * len(r))
+
+    # what the training loops (training.py) ask of a problem; a classifier (classification.py) answers differently
+    outputs = 1                                          # the model is nn.Linear(d, outputs)
+
+    @property
+    def curvature_of(self):
+        """The matrix whose largest eigenvalue is ``self.curvature``: the Hessian."""
+        return "AᵀA/n" + (" + λ·diag(1, …, 1, 0)" if self.l2 else "")
+
+    def targets(self):
+        """y as a float64 (n, 1) tensor, no copy."""
+        return tinygrad_lr.from_numpy(self.data.y.reshape(-1, 1))
+
+    def criterion(self):
+        """The loss module: nn.MSELoss(), the notes' ½·mean((ŷ − y)²)."""
+        return nn.MSELoss()
 
     def theta_of(self, net):
         """θ = [w; b] of an nn.Linear(d, 1) trained on these features, in the data's units.
@@ -142,6 +180,28 @@ class Problem:
         return 1.0 - float(((self.A @ theta - y) ** 2).sum()) / float(((y - y.mean()) ** 2).sum())
 
 
+def ridge_solution(problem, l2):
+    """The minimum of ℓ(w, b) = 1/(2n)·‖Zw + b − y‖² + (λ/2)·‖w‖² (λ = l2, bias not penalised), by centring.
+
+    Z are the features trained on (X, or standardized).  Setting the derivatives to 0:
+
+        ∂ℓ/∂b = Σ(Zw + b − y)/n = 0                 ⇒  b = ȳ − z̄ᵀw
+        then Zw + b − y = Z_c w − y_c  (Z_c = Z − z̄, y_c = y − ȳ), and
+        ∂ℓ/∂w = Z_cᵀ(Z_c w − y_c)/n + λw = 0        ⇒  w = (Z_cᵀZ_c + nλI)⁻¹ Z_cᵀ y_c
+
+    the notes' θ* = (XᵀX)⁻¹Xᵀy on centred data, with nλI added: invertible for every
+    λ > 0, even when XᵀX is singular.  (Augmenting A = [Z 1] and solving
+    (AᵀA + nλ·diag(1, …, 1, 0))θ = Aᵀy gives the same θ; centring takes the
+    unpenalised bias out of the system.)  Returned as [w; b] in the data's units.
+    """
+    Z, y, n = problem.X_train, problem.data.y, problem.data.n
+    z_mean, y_mean = Z.mean(axis=0), y.mean()
+    Zc = Z - z_mean
+    w_z = linalg.solve(Zc.T @ Zc + n * l2 * np.eye(Z.shape[1]), Zc.T @ (y - y_mean)).numpy()
+    w = w_z / problem.std
+    return np.concatenate([w, [y_mean - w_z @ z_mean - w @ problem.mean]])
+
+
 @dataclass
 class Run:
     """The outcome of one method on one problem."""
@@ -159,9 +219,12 @@ class Run:
     samples: list = field(default_factory=list)   # the loss curve: samples processed ...
     curve: list = field(default_factory=list)     # ... and the loss on all the data then
     epoch_losses: list = field(default_factory=list)
+    optimizer: str = "sgd"             # the update rule of a gradient method (cli/optimizers.py)
 
     @property
     def label(self):
+        if self.optimizer != "sgd":            # Adam (B = 10), ..., L-BFGS
+            return NAMES[self.optimizer] + ("" if self.optimizer == "lbfgs" else f" (B = {self.batch_size})")
         if self.method == "minibatch":
             return f"mini-batch SGD (B = {self.batch_size})"
         if self.method == "sgd":

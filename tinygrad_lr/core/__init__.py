@@ -3,11 +3,11 @@
 Nothing here imports anything above it (nn, optim, data, the tools).  The files, bottom up:
 
 - leaves (import nothing of the package): ``dtypes``, ``grad_mode``, ``random``, ``arrays``
-  (Python data to arrays), ``broadcast`` (the adjoint of broadcasting), ``printing``;
+  (Python data to arrays; ``Size``, ``device``), ``broadcast`` (the adjoint of broadcasting), ``printing``;
 - ``tensor``: the Tensor class; ``function``: the Function class (a graph node);
 - ``primitives``: the table of differentiable ops, forward and backward side by side;
 - the front end that Tensor's methods call: ``operands`` (arguments, promotion), ``arithmetic``,
-  ``shapes``, ``indexing``, ``inplace``;
+  ``shapes``, ``indexing``, ``gathering`` (gather, scatter, masked_fill, one_hot, sort, topk), ``inplace``;
 - ``engine``: the backward pass;
 - ``creation``: ``tensor``, ``zeros``, ``randn``, ...;
 - ``internal``: the few functions the layers above may use besides Tensor's public methods.

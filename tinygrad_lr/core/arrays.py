@@ -1,10 +1,12 @@
-"""From Python data to NumPy arrays, with PyTorch's dtype defaults.  A leaf module: it imports
-nothing of the package but the dtype table.
+"""From Python data to NumPy arrays, with PyTorch's dtype defaults; and the two small types PyTorch
+code passes around with them, ``Size`` (a shape) and ``device``.  A leaf module: it imports nothing
+of the package but the dtype table.
 
-Python floats become float32, Python ints int64, Python bools bool; NumPy
-arrays keep their dtype.  Tensors are unwrapped by the caller (``tensor.py``)
-before they get here.
+Python floats become the default dtype (float32 unless ``set_default_dtype`` says otherwise),
+Python ints int64, Python bools bool; NumPy arrays keep their dtype.  Tensors are unwrapped by the
+caller (``tensor.py``) before they get here.
 """
+import math
 import numbers
 
 import numpy as np
@@ -42,8 +44,9 @@ def to_array(data, dtype, op):
             where = _ragged(data)
             raise ValueError(f"{op}: the nested sequence is ragged: {where}; every row must have the "
                              "same length" if where else f"{op}: could not make an array of {data!r}") from None
-        if dt is None and arr.dtype == np.float64 and not _has_numpy_floats(data):
-            arr = arr.astype(np.float32)  # Python floats are float32 by default, as in PyTorch
+        default = dtypes.get_default_dtype()
+        if dt is None and arr.dtype == np.float64 and default != np.float64 and not _has_numpy_floats(data):
+            arr = arr.astype(default)  # Python floats get the default dtype (float32), as in PyTorch
     else:
         raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}; pass a number, a (nested) "
                         "list or tuple of numbers, a NumPy array or a Tensor")
@@ -74,8 +77,60 @@ def _has_numpy_floats(data):
     return isinstance(data, np.ndarray)
 
 
+class Size(tuple):
+    """A tensor's shape, as ``torch.Size``: a tuple of ints that prints as ``torch.Size([2, 3])``.
+
+    It *is* a tuple: ``t.shape == (2, 3)``, ``t.shape[0]``, ``n, d = t.shape`` and hashing work as
+    for the plain tuple.  ``numel()`` is the number of elements, the product of the sizes.
+    """
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    def numel(self):
+        """The number of elements of a tensor of this shape: n₁·n₂·…  (1 for ``Size([])``)."""
+        return math.prod(self)
+
+
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta")  # the names PyTorch code writes; only 'cpu' computes
+
+
+class device(str):  # noqa: N801  (torch.device)
+    """Where a tensor lives, as ``torch.device``: ``device('cpu')``, ``device('cuda', 0)``, ``device('cuda:0')``.
+
+    It is the device's name as a ``str`` (``'cpu'``, ``'cuda:0'``), so every ``device=`` and ``.to(...)``
+    that accepts ``'cpu'`` accepts it, and ``device('cpu') == 'cpu'``.  ``type`` is the kind of
+    device, ``index`` its number (None if not given).  Any device can be named (PyTorch code writes
+    ``device('cuda' if cuda.is_available() else 'cpu')``); only the CPU can be used.
+    """
+
+    def __new__(cls, type, index=None):  # noqa: A002  (PyTorch's parameter name)
+        if isinstance(type, device) and index is None:
+            return type
+        if not isinstance(type, str):
+            raise TypeError(f"device: expected a device name such as 'cpu' or 'cuda:0', got {type!r}")
+        kind, colon, number = type.partition(":")
+        if kind not in _DEVICE_TYPES:
+            raise RuntimeError(f"device: expected one of {', '.join(_DEVICE_TYPES)} at the start of the "
+                               f"device string, got {type!r}; tinygrad_lr computes on 'cpu'")
+        if colon and (not number.isdigit() or index is not None):
+            raise RuntimeError(f"device: invalid device string {type!r}; write e.g. 'cuda:0' or device('cuda', 0)")
+        if colon:
+            index = int(number)
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int) or index < 0):
+            raise RuntimeError(f"device: the index must be a non-negative integer, got {index!r}")
+        self = super().__new__(cls, kind if index is None else f"{kind}:{index}")
+        self.type, self.index = kind, index
+        return self
+
+    def __repr__(self):
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type={self.type!r}{index})"
+
+
 def check_device(device, op):
-    """``device=`` is accepted so PyTorch code runs: the CPU is the only device."""
+    """``device=`` is accepted so PyTorch code runs: the CPU is the only device (a name or a ``device``)."""
     if device is not None and str(device).split(":")[0] != "cpu":
         raise RuntimeError(f"{op}: tinygrad_lr computes with NumPy on the CPU only, so device={str(device)!r} is "
                            "not available; use device='cpu' or leave device= out")

@@ -1,7 +1,8 @@
 """Making tensors: from data (``tensor``, ``from_numpy``), filled (``zeros``, ``full``, ``arange``) or random.
 
-Dtypes follow PyTorch: Python floats become float32, Python ints int64,
-Python bools bool; NumPy arrays keep their dtype.
+Dtypes follow PyTorch: Python floats become the default dtype (float32, see
+``set_default_dtype``), Python ints int64, Python bools bool; NumPy arrays keep
+their dtype.  Every function makes a new, writable array, 0-d ones included.
 """
 import numpy as np
 
@@ -10,7 +11,9 @@ from .arrays import check_device as _check_device
 from .tensor import Tensor, array_from
 
 
-def _leaf(arr, requires_grad, op="tensor"):
+def _leaf(arr, requires_grad):
+    if type(arr) is not np.ndarray:  # NumPy arithmetic on 0-d arrays gives read-only scalars
+        arr = np.asarray(arr)
     t = Tensor._make(arr)
     if requires_grad:
         t.requires_grad_(True)
@@ -49,7 +52,12 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype)
 
 
-def _size(size, op):
+def _size(size, op, keyword=None):
+    """The shape asked for: sizes one by one (2, 3), one tuple or list ((2, 3)), or ``size=(2, 3)`` (``keyword``)."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{op}: give the size once, as {op}(2, 3) or as {op}(size=(2, 3)), not both")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0 for n in size):
@@ -57,19 +65,19 @@ def _size(size, op):
     return tuple(int(n) for n in size)
 
 
-def _filled(op, size, value, dtype, requires_grad, device=None):
+def _filled(op, size, value, dtype, requires_grad, device=None, keyword=None):
     _check_device(device, op)
-    dt = dtypes.to_dtype(dtype, op) or dtypes._DEFAULT_FOR_PYTHON.get(type(value), dtypes.float32)
-    return _leaf(np.full(_size(size, op), value, dtype=dt), requires_grad)
+    dt = dtypes.to_dtype(dtype, op) or dtypes._DEFAULT_FOR_PYTHON.get(type(value), dtypes.get_default_dtype())
+    return _leaf(np.full(_size(size, op, keyword), value, dtype=dt), requires_grad)
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None):
-    """A tensor of zeros, float32 unless ``dtype`` says otherwise."""
-    return _filled("zeros", size, 0.0, dtype, requires_grad, device)
+def zeros(*sizes, size=None, dtype=None, requires_grad=False, device=None):
+    """A tensor of zeros, of the default dtype (float32) unless ``dtype`` says otherwise."""
+    return _filled("zeros", sizes, 0.0, dtype, requires_grad, device, size)
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None):
-    return _filled("ones", size, 1.0, dtype, requires_grad, device)
+def ones(*sizes, size=None, dtype=None, requires_grad=False, device=None):
+    return _filled("ones", sizes, 1.0, dtype, requires_grad, device, size)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, *, device=None):
@@ -78,8 +86,8 @@ def full(size, fill_value, dtype=None, requires_grad=False, *, device=None):
     return _filled("full", (size,), fill_value, dtype, requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None):
-    return _filled("empty", size, 0.0, dtype, requires_grad, device)
+def empty(*sizes, size=None, dtype=None, requires_grad=False, device=None):
+    return _filled("empty", sizes, 0.0, dtype, requires_grad, device, size)
 
 
 def zeros_like(t, dtype=None, requires_grad=False, *, device=None):
@@ -94,8 +102,12 @@ def full_like(t, fill_value, dtype=None, requires_grad=False, *, device=None):
     return _filled("full_like", t.shape, fill_value, dtype or t.dtype, requires_grad, device)
 
 
+def empty_like(t, dtype=None, requires_grad=False, *, device=None):
+    return _filled("empty_like", t.shape, 0, dtype or t.dtype, requires_grad, device)
+
+
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, *, device=None):
-    """[start, start+step, …) up to ``end`` (excluded); int64 for integers, float32 otherwise."""
+    """[start, start+step, …) up to ``end`` (excluded); int64 for integers, the default dtype otherwise."""
     _check_device(device, "arange")
     if end is None:
         start, end = 0, start
@@ -105,32 +117,42 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, *, device=N
         raise ValueError(f"arange: the range from {start} to {end} with step {step} is empty in the wrong "
                          "direction; use a step of the opposite sign")
     all_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-    dt = dtypes.to_dtype(dtype, "arange") or (dtypes.int64 if all_int else dtypes.float32)
+    dt = dtypes.to_dtype(dtype, "arange") or (dtypes.int64 if all_int else dtypes.get_default_dtype())
     return _leaf(np.arange(start, end, step).astype(dt), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, *, device=None):
     _check_device(device, "linspace")
-    dt = dtypes.to_dtype(dtype, "linspace") or dtypes.float32
+    dt = dtypes.to_dtype(dtype, "linspace") or dtypes.get_default_dtype()
     return _leaf(np.linspace(start, end, steps).astype(dt), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, *, device=None):
     _check_device(device, "eye")
-    return _leaf(np.eye(n, m, dtype=dtypes.to_dtype(dtype, "eye") or dtypes.float32), requires_grad)
+    return _leaf(np.eye(n, m, dtype=dtypes.to_dtype(dtype, "eye") or dtypes.get_default_dtype()), requires_grad)
 
 
 # ---- random (all from the one seeded generator, see random.py) ----------------
-def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
-    """Samples of the standard normal N(0, 1)."""
+def randn(*sizes, size=None, dtype=None, requires_grad=False, generator=None, device=None):
+    """Samples of the standard normal N(0, 1): ``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=(2, 3))``."""
     _check_device(device, "randn")
-    return _leaf(random._normal_array(0.0, 1.0, _size(size, "randn"), dtype, generator), requires_grad)
+    return _leaf(random._normal_array(0.0, 1.0, _size(sizes, "randn", size), dtype, generator), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
-    """Samples of the uniform U(0, 1)."""
+def rand(*sizes, size=None, dtype=None, requires_grad=False, generator=None, device=None):
+    """Samples of the uniform U(0, 1), sized as ``randn``'s."""
     _check_device(device, "rand")
-    return _leaf(random._uniform_array(0.0, 1.0, _size(size, "rand"), dtype, generator), requires_grad)
+    return _leaf(random._uniform_array(0.0, 1.0, _size(sizes, "rand", size), dtype, generator), requires_grad)
+
+
+def randn_like(t, dtype=None, requires_grad=False, *, generator=None, device=None):
+    """``randn`` of ``t``'s shape and dtype."""
+    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator, device=device)
+
+
+def rand_like(t, dtype=None, requires_grad=False, *, generator=None, device=None):
+    """``rand`` of ``t``'s shape and dtype."""
+    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator, device=device)
 
 
 def normal(mean, std, size=None, *, dtype=None, requires_grad=False, generator=None, device=None):
@@ -165,11 +187,11 @@ def randint(low, high=None, size=None, *, dtype=None, generator=None, device=Non
         raise ValueError(f"randint: low ({low}) must be smaller than high ({high})")
     size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
     dt = dtypes.to_dtype(dtype, "randint") or dtypes.int64
-    return Tensor._make(random._rng(generator).integers(low, high, size).astype(dt))
+    return _leaf(random._rng(generator).integers(low, high, size).astype(dt), False)
 
 
 def randperm(n, *, dtype=None, generator=None, device=None):
     """A random permutation of 0 … n−1."""
     _check_device(device, "randperm")
     dt = dtypes.to_dtype(dtype, "randperm") or dtypes.int64
-    return Tensor._make(random._rng(generator).permutation(n).astype(dt))
+    return _leaf(random._rng(generator).permutation(n).astype(dt), False)

@@ -29,8 +29,43 @@ _NAMES = {float32: "float32", float64: "float64", float16: "float16",
           int64: "int64", int32: "int32", int16: "int16", int8: "int8",
           uint8: "uint8", bool_: "bool"}
 
-# The dtype a Python number gets when nothing else decides (torch.get_default_dtype()).
+# The dtype a Python number gets when nothing else decides; the entry for float is
+# torch.get_default_dtype(), changed in place by set_default_dtype.
 _DEFAULT_FOR_PYTHON = {bool: bool_, int: int64, float: float32}
+
+# t.type() names the dtype as PyTorch's legacy tensor types do ('torch.FloatTensor')
+_TYPE_NAMES = {float32: "FloatTensor", float64: "DoubleTensor", float16: "HalfTensor", int64: "LongTensor",
+               int32: "IntTensor", int16: "ShortTensor", int8: "CharTensor", uint8: "ByteTensor",
+               bool_: "BoolTensor"}
+
+
+def get_default_dtype():
+    """The dtype of Python floats and of ``zeros``, ``randn``, ``arange(0.5)``... without ``dtype=``: float32."""
+    return _DEFAULT_FOR_PYTHON[float]
+
+
+def set_default_dtype(d):
+    """Make ``d`` (float32 or float64) the dtype Python floats and the creation functions default to."""
+    dt = to_dtype(d, "set_default_dtype")
+    if dt not in (float32, float64):
+        raise TypeError(f"set_default_dtype: only float32 and float64 can be the default type, "
+                        f"got {dtype_name(dt)}")
+    _DEFAULT_FOR_PYTHON[float] = dt
+
+
+def type_name(dtype):
+    """'torch.FloatTensor' for float32: what ``t.type()`` returns."""
+    return "torch." + _TYPE_NAMES[np.dtype(dtype)]
+
+
+def from_type_name(name, op):
+    """float32 for 'torch.FloatTensor' (or 'FloatTensor'): the dtype that ``t.type(name)`` converts to."""
+    short = name[len("torch."):] if name.startswith("torch.") else name
+    found = [dt for dt, n in _TYPE_NAMES.items() if n == short]
+    if not found:
+        raise ValueError(f"{op}: invalid type {name!r}; use a dtype (tinygrad_lr.float64) or a type name "
+                         "such as 'torch.DoubleTensor'")
+    return found[0]
 
 
 def dtype_name(dtype):

@@ -1,9 +1,11 @@
 """The front end of indexing: ``x[index]`` and ``x[index] = value``.
 
-Indices may be ints, slices, None, ..., integer or bool tensors/arrays and
-lists; each part is normalised to what NumPy takes, and NumPy's errors are
-turned into ours with the tensor's shape.  The math is in ``primitives.py``
-(``Index``, and ``IndexAdd`` for its backward).
+Indices may be ints, bools, slices, None, ..., integer or bool tensors/arrays,
+ranges and lists; each part is normalised to what NumPy takes, and NumPy's
+errors are turned into ours with the tensor's shape.  A list that holds lists,
+ranges or tensors is a tuple of indices, as in PyTorch: ``y_hat[range(n), y]``
+and ``x[[rows, cols]]`` pick one element per pair.  The math is in
+``primitives.py`` (``Index``, and ``IndexAdd`` for its backward).
 """
 import numpy as np
 
@@ -14,9 +16,26 @@ from .primitives import Index
 from .tensor import Tensor
 
 
+# PyTorch's rule (NumPy's before 1.23): a list holding one of these is a tuple of indices, not one index array
+_TUPLE_ITEMS = (Tensor, np.ndarray, list, tuple, range, slice, type(None), type(Ellipsis))
+
+
+def _parts(index):
+    """The parts of an index, one per indexing step: x[i, j] and x[[i, j]] with i, j lists are both (i, j)."""
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, list) and len(index) < 32 and any(isinstance(p, _TUPLE_ITEMS) for p in index):
+        return tuple(index)
+    return (index,)
+
+
 def _index_part(p):
     if isinstance(p, Tensor):
         p = p._data
+    if isinstance(p, range):
+        p = np.arange(p.start, p.stop, p.step, dtype=np.int64)
+    if isinstance(p, (bool, np.bool_)):
+        return (bool(p),)  # x[True] adds a dim of size 1 (x[False]: of size 0), as in NumPy and PyTorch
     if isinstance(p, (list, np.ndarray)):
         p = np.asarray(p)
         if p.dtype == object or p.dtype.kind not in "biu" and p.size:
@@ -28,22 +47,21 @@ def _index_part(p):
         return (p,)
     if isinstance(p, np.integer):
         return (int(p),)
-    if isinstance(p, bool) or not (p is None or p is Ellipsis or isinstance(p, (int, slice))):
+    if not (p is None or p is Ellipsis or isinstance(p, (int, slice))):
         raise IndexError(f"index: only integers, slices, None, ..., and integer or bool tensors/arrays "
                          f"are valid indices, got {p!r} of type {type(p).__name__}")
     return (p,)
 
 
 def normalize_index(index):
-    parts = index if isinstance(index, tuple) else (index,)
-    out = tuple(q for p in parts for q in _index_part(p))
+    out = tuple(q for p in _parts(index) for q in _index_part(p))
     return out[0] if len(out) == 1 and not isinstance(out[0], np.ndarray) else out
 
 
 def _check_masks(x, index):
     """A bool mask must have the shape of the dimensions it selects from (NumPy would blame a position)."""
     dim = 0
-    for p in index if isinstance(index, tuple) else (index,):
+    for p in _parts(index):
         if p is Ellipsis:
             return  # the dims after ... count from the end: NumPy checks those
         m = p._data if isinstance(p, Tensor) else p
@@ -53,7 +71,7 @@ def _check_masks(x, index):
                 raise IndexError(f"index: a boolean mask of shape {np.shape(m)} cannot select from a tensor of shape "
                                  f"{tuple(x.shape)} at dim {dim}: the mask must have shape {want}")
             dim += np.ndim(m)
-        elif p is not None:
+        elif p is not None and np.asarray(m).dtype != bool:  # (x[True] adds a dim, it uses none)
             dim += 1
 
 

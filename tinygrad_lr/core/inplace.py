@@ -48,15 +48,7 @@ def update(op, x, other, out_of_place, ufunc, alpha=1):
         # old h); earlier nodes that saved x itself would now read the new value,
         # so the bump of x's old version makes them refuse to run.
         old = Tensor._make(x._data, x._requires_grad, x.grad_fn)
-        out = out_of_place(old, old if other is x else other)
-        if out.shape != x.shape:
-            raise ValueError(f"{op}: the result has shape {tuple(out.shape)}, which does not fit the "
-                             f"tensor of shape {tuple(x.shape)} changed in place")
-        if out.dtype != x.dtype and x.dtype.kind == "f":
-            out = out.to(x.dtype)  # in place keeps the tensor's dtype, as in PyTorch
-        x._vc[0] += 1
-        x._data, x.grad_fn, x._requires_grad, x._vc = out._data, out.grad_fn, True, out._vc
-        return x
+        return _rebase(op, x, out_of_place(old, old if other is x else other))
     od = other._data if isinstance(other, Tensor) else other
     if alpha != 1:
         od = od * alpha
@@ -72,6 +64,57 @@ def update(op, x, other, out_of_place, ufunc, alpha=1):
                          f"tensor of shape {tuple(x.shape)} (the result must keep the tensor's shape)") from None
     x._vc[0] += 1
     return x
+
+
+def _rebase(op, x, out):
+    """x *becomes* ``out``, computed out of place from an alias of x's old value (a recorded change)."""
+    if out.shape != x.shape:
+        raise ValueError(f"{op}: the result has shape {tuple(out.shape)}, which does not fit the "
+                         f"tensor of shape {tuple(x.shape)} changed in place")
+    if out.dtype != x.dtype and x.dtype.kind == "f":
+        out = out.to(x.dtype)  # in place keeps the tensor's dtype, as in PyTorch
+    x._vc[0] += 1
+    x._data, x.grad_fn, x._requires_grad, x._vc = out._data, out.grad_fn, True, out._vc
+    return x
+
+
+def compound(op, x, formula, *others):
+    """x ← formula(x, *others) in place: ``addcmul_``, ``addcdiv_``, ``lerp_`` (an optimizer's moment updates).
+
+    ``formula`` is written once in array syntax, so it runs on the NumPy arrays when nothing is
+    recorded (an optimizer's step under no_grad: one result, copied into x's memory) and on
+    tensors, recording a graph, when something requires grad (then x is rebased, as in ``update``).
+    """
+    check_inplace(op, x)
+    others = [t if type(t) is Tensor else operand(op, t) for t in others]
+    if grad_mode._enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (x, *others)):
+        old = Tensor._make(x._data, x._requires_grad, x.grad_fn)
+        return _rebase(op, x, formula(old, *[old if t is x else t for t in others]))
+    result = None
+    try:
+        result = formula(x._data, *[t._data if isinstance(t, Tensor) else t for t in others])
+        np.copyto(x._data, result, casting="same_kind")
+    except ValueError:
+        shapes = " and ".join(str(_shape(t)) for t in others)
+        raise ValueError(f"{op}: operands of shapes {shapes} cannot be applied in place to a tensor of shape "
+                         f"{tuple(x.shape)} (the result must keep the tensor's shape)") from None
+    except TypeError:
+        kind = "" if result is None else f" of type {np.asarray(result).dtype}"
+        raise TypeError(f"{op}: the result{kind} cannot be stored in place in a {dtypes.dtype_name(x.dtype)} "
+                        "tensor; convert x first (x = x.float())") from None
+    x._vc[0] += 1
+    return x
+
+
+def lerp_formula(op, weight):
+    """x + w·(end − x), in PyTorch's two forms: from x when |w| < 0.5, else end − (end − x)·(1 − w)."""
+    if isinstance(weight, Tensor) and weight.numel() == 1:
+        weight = weight.item()
+    if isinstance(weight, bool) or not isinstance(weight, (int, float, np.floating)):
+        raise TypeError(f"{op}: weight must be a number, got {type(weight).__name__} (e.g. 0.1)")
+    if abs(weight) < 0.5:
+        return lambda x, end: x + weight * (end - x)
+    return lambda x, end: end - (end - x) * (1 - weight)
 
 
 def overwrite(op, x, value):

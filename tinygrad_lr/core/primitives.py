@@ -2,7 +2,7 @@
 
 This file is the calculus of the library, to be read top to bottom.  Each op is
 a ``Function`` written exactly as a user writes a custom one, under a banner
-(binary, unary, matmul, reductions, movement, indexing and joining), with its
+(binary, unary, matmul, reductions, softmax, movement, indexing and joining), with its
 forward formula and its vector–Jacobian product in the docstring.
 
 Notation: ``g`` is ∂L/∂out, the gradient arriving from the op's output; each
@@ -16,7 +16,8 @@ Backwards are written once, in array syntax (``g * y``, ``g @ y.swapaxes(-1, -2)
 graph) under ``create_graph=True``.  The two ops with no array-syntax spelling
 (broadcast a gradient, scatter it into zeros) are primitives themselves
 (``Expand``, ``IndexAdd``) and are called with ``Function.call``, which works
-on both.
+on both; so are the primitives a backward needs that arrays have no method for
+(sin's backward calls ``Cos.call(x)``, where's calls ``Where.call``).
 
 The rule for what is here: few primitives; everything else is composed where
 it is used (``mean`` is ``sum / n``, ``sqrt`` is ``pow(x, 0.5)``, ``2 ** x`` is
@@ -90,6 +91,99 @@ class Div(Function):
         # −g · (x / y) / y, not −g · x / y²: y² overflows (or underflows) in float32 long before the result does
         return (g / y if ctx.needs_input_grad[0] else None,
                 -g * (x / y / y) if ctx.needs_input_grad[1] else None)
+
+
+class PowTensor(Function):
+    """out = xʸ (y a tensor)   ∂L/∂x = g · y · xʸ⁻¹ (0 where y = 0)   ∂L/∂y = g · out · ln x (0 where x = 0, y ≥ 0)
+
+    The two zeros are PyTorch's: x⁰ = 1 whatever x is, and 0ʸ = 0 whatever y > 0 is.
+    Primitive, not exp(y · ln x): that is NaN for x < 0 and x = 0, where xʸ is defined ((−2)² = 4, 0² = 0).
+    """
+    @staticmethod
+    def forward(ctx, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-2) ** 0.5 = nan, as in PyTorch
+            out = x ** y
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):  # the values Where throws away may be inf or nan
+            return (Where.call(y == 0, 0, g * y * x ** (y - 1)) if ctx.needs_input_grad[0] else None,
+                    Where.call((x == 0) * (y >= 0), 0, g * out * Log.call(x)) if ctx.needs_input_grad[1] else None)
+
+
+def _split_at_ties(ctx, g, x_wins, y_wins, tie):
+    """(∂L/∂x, ∂L/∂y) of maximum and minimum: g to the winner, g / 2 to each at a tie (PyTorch's rule)."""
+    half = g * tie / 2
+    return (g * x_wins + half if ctx.needs_input_grad[0] else None,
+            g * y_wins + half if ctx.needs_input_grad[1] else None)
+
+
+class Maximum(Function):
+    """out = max(x, y) element-wise   ∂L/∂x = g · ([x > y] + ½[x = y])   ∂L/∂y = g · ([y > x] + ½[x = y])"""
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return _split_at_ties(ctx, g, x > y, y > x, x == y)
+
+
+class Minimum(Function):
+    """out = min(x, y) element-wise   ∂L/∂x = g · ([x < y] + ½[x = y])   ∂L/∂y = g · ([y < x] + ½[x = y])"""
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return _split_at_ties(ctx, g, x < y, y < x, x == y)
+
+
+class Where(Function):
+    """out = x where cond, else y   ∂L/∂x = g where cond, else 0   ∂L/∂y = 0 where cond, else g
+
+    ``cond`` is a bool array and gets no gradient.  The zeros are exact, even where g is inf or NaN.
+    """
+    @staticmethod
+    def forward(ctx, cond, x, y):
+        ctx.cond = cond
+        return np.where(cond, x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None,
+                Where.call(ctx.cond, g, 0) if ctx.needs_input_grad[1] else None,
+                Where.call(ctx.cond, 0, g) if ctx.needs_input_grad[2] else None)
+
+
+class Clamp(Function):
+    """out = min(max(x, lo), hi)   ∂L/∂x = g · [lo ≤ x ≤ hi]   ∂L/∂lo = g · [x < lo]   ∂L/∂hi = g · [x > hi]
+
+    ``lo`` or ``hi`` may be None (no bound), a number or an array (broadcasting).
+    Primitive, not minimum(maximum(x, lo), hi): at x = lo (or hi) PyTorch gives the whole gradient to x,
+    where maximum would split it in halves between x and lo.
+    """
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved_tensors
+        gx = g if lo is None else g * (x >= lo)
+        gx = gx if hi is None else gx * (x <= hi)
+        return (gx if ctx.needs_input_grad[0] else None,
+                g * (x < lo) if ctx.needs_input_grad[1] else None,
+                g * (x > hi) if ctx.needs_input_grad[2] else None)
 
 
 # ============================================================================
@@ -247,6 +341,105 @@ class Clone(Function):
         return g
 
 
+class Sin(Function):
+    """out = sin x            ∂L/∂x = g · cos x"""
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * Cos.call(x)
+
+
+class Cos(Function):
+    """out = cos x            ∂L/∂x = −g · sin x"""
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return -g * Sin.call(x)
+
+
+class Tan(Function):
+    """out = tan x            ∂L/∂x = g · (1 + out²)"""
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tan(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * (1 + out * out)
+
+
+class Log1p(Function):
+    """out = ln(1 + x)        ∂L/∂x = g / (1 + x)
+
+    Primitive, not log(1 + x): 1 + x rounds away the digits of a small x (in float32, 1 + 1e−8 is 1) (exactness).
+    """
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore"):  # ln(1 + (−1)) = −inf, silently as in PyTorch
+            return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        with np.errstate(divide="ignore"):
+            return g / (1 + x)
+
+
+class Expm1(Function):
+    """out = eˣ − 1           ∂L/∂x = g · (out + 1)
+
+    Primitive, not exp(x) − 1: for a small x that subtracts two nearly equal numbers (in float32,
+    e^(1e−8) − 1 is 0) (exactness).
+    """
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            out = np.expm1(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * (out + 1)
+
+
+class Sign(Function):
+    """out = sign x ∈ {−1, 0, 1}   ∂L/∂x = 0 (a step function: flat wherever it has a slope, as in PyTorch)"""
+    @staticmethod
+    def forward(ctx, x):
+        return np.sign(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+class Round(Function):
+    """out = x rounded to ``decimals`` digits (halves to even)   ∂L/∂x = 0 (a step function, as in PyTorch)"""
+    @staticmethod
+    def forward(ctx, x, decimals):
+        return np.round(x, decimals)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
 # ============================================================================
 # matmul
 # ============================================================================
@@ -283,6 +476,14 @@ class Matmul(Function):
 # ============================================================================
 # reductions
 # ============================================================================
+def _kept(ctx, t):
+    """A reduction's result (or its gradient) with the reduced axes put back as size 1: it broadcasts against x."""
+    if ctx.keepdims:
+        return t
+    axes = range(len(ctx.in_shape)) if ctx.axis is None else ctx.axis
+    return t.reshape(tuple(1 if i in axes else n for i, n in enumerate(ctx.in_shape)))
+
+
 class Sum(Function):
     """out = Σ over axes of x   ∂L/∂x = g broadcast back over the summed axes"""
     @staticmethod
@@ -292,10 +493,118 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        if not ctx.keepdims:  # put the summed axes back as size 1, then broadcast
-            axes = range(len(ctx.in_shape)) if ctx.axis is None else ctx.axis
-            g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(ctx.in_shape)))
-        return Expand.call(g, shape=ctx.in_shape), None, None
+        return Expand.call(_kept(ctx, g), shape=ctx.in_shape), None, None
+
+
+class Amax(Function):
+    """out = max of x over axes   ∂L/∂x = g / k at each of the k elements equal to the max, 0 elsewhere
+
+    Ties share the gradient evenly, as in PyTorch's amax and max() (max(dim) picks one: see arithmetic.py).
+    """
+    _reduce = staticmethod(np.max)
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.in_shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        out = ctx._reduce(x, axis=axis, keepdims=keepdims)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        hit = x == _kept(ctx, out)
+        return _kept(ctx, g) * hit / hit.sum(axis=ctx.axis, keepdims=True, dtype=g.dtype)
+
+
+class Amin(Amax):
+    """out = min of x over axes   ∂L/∂x = g / k at each of the k elements equal to the min (Amax's backward)"""
+    _reduce = staticmethod(np.min)
+
+
+class Norm(Function):
+    """out = ‖x‖ₚ = (Σ |x|ᵖ)^(1/p) over axes   ∂L/∂x = g · sign(x) · |x|ᵖ⁻¹ / outᵖ⁻¹   (0 where out = 0 or x = 0)
+
+    Primitive, not (Σ |x|ᵖ)^(1/p) composed: the composition's gradient is NaN (0 · ∞) where out = 0, and
+    PyTorch's is 0 there (the 2-norm of a zero vector, the std of equal values).
+    """
+    @staticmethod
+    def forward(ctx, x, p, axis, keepdims):
+        ctx.in_shape, ctx.axis, ctx.keepdims, ctx.p = x.shape, axis, keepdims, p
+        if p == 2:
+            out = np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))  # speed only: no |x| and no x ** 2.0
+        else:
+            with np.errstate(divide="ignore"):  # p < 0 and some x = 0: |x|ᵖ = inf, out = 0
+                out = (np.abs(x) ** p).sum(axis=axis, keepdims=keepdims) ** (1 / p)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        out, p = _kept(ctx, out), ctx.p
+        safe = out + (out == 0)                # 1 where out = 0, so nothing there is 0 / 0
+        scale = _kept(ctx, g) * (out != 0) / (safe if p == 2 else safe ** (p - 1))
+        if p == 2:
+            return x * scale
+        magnitude = abs(x) + (x == 0)          # |x|, with 1 where x = 0: x · |x|ᵖ⁻² is then 0 for every p
+        return x * magnitude ** (p - 2) * scale
+
+
+class Cumsum(Function):
+    """out[i] = Σ_{j ≤ i} x[j] along ``axis``   ∂L/∂x[j] = Σ_{i ≥ j} g[i]: the cumsum of g run from the other end"""
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return np.cumsum(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        backwards = (slice(None),) * ctx.axis + (slice(None, None, -1),)
+        return Cumsum.call(g[backwards], axis=ctx.axis)[backwards]
+
+
+# ============================================================================
+# softmax
+# ============================================================================
+class Softmax(Function):
+    """out = eˣ / Σ eˣ along ``axis``   ∂L/∂x = out ⊙ (g − Σ g ⊙ out)
+
+    Primitive, not exp(x) / exp(x).sum(): eˣ overflows to inf (and the ratio to NaN) for x > 88 in float32,
+    so it computes e^(x − max x), the same ratio; and one node instead of four (numerical stability, speed).
+    """
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # (initial: an empty axis has no max)
+        out = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return out * (g - (g * out).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """out = x − ln Σ eˣ along ``axis``   ∂L/∂x = g − softmax(x) · Σ g,   softmax(x) = e^out
+
+    Primitive, not log(softmax(x)): softmax underflows to 0 for logits far below the largest one, and
+    ln 0 = −inf, where x − max − ln Σ e^(x − max) stays finite (numerical stability).
+    """
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g - Exp.call(out) * g.sum(axis=ctx.axis, keepdims=True)
 
 
 # ============================================================================
@@ -335,6 +644,21 @@ class Expand(Function):
     @staticmethod
     def backward(ctx, g):
         return sum_to_shape(g, ctx.in_shape)
+
+
+class Permute(Function):
+    """out = x with its dims reordered: out.shape[i] = x.shape[dims[i]]   ∂L/∂x = g permuted back (the inverse order)
+
+    Primitive, not a chain of transposes: one node and one view for any order of the dims.
+    """
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Permute.call(g, dims=tuple(int(d) for d in np.argsort(ctx.dims)))
 
 
 # ============================================================================
@@ -404,3 +728,25 @@ class Stack(Function):
     def backward(ctx, g):
         lead = (slice(None),) * ctx.axis
         return tuple(g[lead + (i,)] if need else None for i, need in enumerate(ctx.needs_input_grad))
+
+
+class IndexPut(Function):
+    """out = x with out[index] = v  (x[index] = v, out of place)   ∂L/∂x = g with zeros at index   ∂L/∂v = g[index]
+
+    v is cast to x's dtype and broadcast to x[index]'s shape (the engine sums ∂L/∂v back to v's shape).
+    Where ``index`` names an element twice, one of the values is written (PyTorch leaves which one undefined),
+    and each gets g at that element.  It is the math of ``scatter`` and ``masked_fill``.
+    Primitive, not x·keep + IndexAdd(v): 0·inf is nan, so an inf or nan of x where it is overwritten would
+    leak into the result, and an element named twice would get the sum of its values.
+    """
+    @staticmethod
+    def forward(ctx, x, v, index):
+        ctx.index = index
+        out = np.array(x)  # a copy, and an array even when the gradient g of a 0-d tensor is a NumPy scalar
+        out[index] = v
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return (IndexPut.call(g, 0, index=ctx.index) if ctx.needs_input_grad[0] else None,
+                g[ctx.index] if ctx.needs_input_grad[1] else None)

@@ -60,7 +60,7 @@ def _rng(generator):
 
 
 def _float_dtype(dtype, op):
-    dt = dtypes.to_dtype(dtype, op) or dtypes.float32
+    dt = dtypes.to_dtype(dtype, op) or dtypes.get_default_dtype()
     if not dtypes.is_floating(dt):
         raise TypeError(f"{op}: random values need a floating dtype, got {dtypes.dtype_name(dt)}")
     return dt
@@ -71,7 +71,7 @@ def _normal_array(mean, std, shape, dtype, generator=None):
         raise ValueError(f"normal: std must be >= 0, got {std}")
     dt = _float_dtype(dtype, "normal")
     z = _rng(generator).standard_normal(shape, dtype=dt if dt != dtypes.float16 else dtypes.float32)
-    return (z * std + mean).astype(dt, copy=False)
+    return np.asarray(z * std + mean, dtype=dt)  # an array even for shape (): z * std is a NumPy scalar then
 
 
 def _uniform_array(a, b, shape, dtype, generator=None):
@@ -79,4 +79,4 @@ def _uniform_array(a, b, shape, dtype, generator=None):
         raise ValueError(f"uniform: the lower bound {a} is larger than the upper bound {b}")
     dt = _float_dtype(dtype, "uniform")
     u = _rng(generator).random(shape, dtype=dt if dt != dtypes.float16 else dtypes.float32)
-    return (u * (b - a) + a).astype(dt, copy=False)
+    return np.asarray(u * (b - a) + a, dtype=dt)  # an array even for shape (), as above

@@ -1,8 +1,10 @@
-"""The front end of shapes: dims, ``reshape``/``view``, ``transpose``, ``expand``, ``cat`` and ``stack``.
+"""The front end of shapes: dims, ``reshape``/``view``, ``transpose``, ``expand``, ``cat`` and ``stack``,
+``permute``, ``movedim``, ``repeat``/``tile``, ``flip``, ``split``/``chunk`` and ``unbind``.
 
 Each checks sizes and dims (negative dims count from the end, as in PyTorch)
 and names the problem in its error, then applies one primitive of
-``primitives.py``.
+``primitives.py`` or composes a few (``repeat`` is reshape, expand, reshape;
+``flip`` and ``split`` are slices of ``Index``).
 """
 import math
 import operator
@@ -11,7 +13,7 @@ import numpy as np
 
 from . import dtypes
 from .operands import normalize_dim, operand
-from .primitives import Cat, Expand, Reshape, Stack, Transpose
+from .primitives import Cat, Clone, Expand, Index, Permute, Reshape, Stack, Transpose
 from .tensor import Tensor
 
 
@@ -82,3 +84,129 @@ def cat(tensors, dim=0):
 def stack(tensors, dim=0):
     """Join tensors of equal shape along a new dimension."""
     return _join("stack", Stack, tensors, dim, new_axis=True)
+
+
+# ---- reordering, repeating and splitting --------------------------------------------
+def _dim_list(op, dims, ndim):
+    """Dims given as f(0, 1), f((0, 1)) or f([0, 1]): each in range(ndim), none twice."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    out = tuple(normalize_dim(op, d, ndim) for d in dims)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dims {tuple(dims)} name the same dimension twice; name each dim at most once")
+    return out
+
+
+def _sizes(op, sizes):
+    """Sizes given as f(2, 3) or f((2, 3)): integers (int(2.5) would quietly be 2)."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    try:
+        return tuple(operator.index(n) for n in sizes)
+    except TypeError:
+        raise TypeError(f"{op}: the sizes must be integers, got {tuple(sizes)!r}") from None
+
+
+def permute(x, dims):
+    """The dims reordered: out.shape[i] = x.shape[dims[i]] (every dim named once)."""
+    order = _dim_list("permute", dims, x.ndim)
+    if len(order) != x.ndim:
+        raise ValueError(f"permute: a tensor of shape {tuple(x.shape)} has {x.ndim} dims, so dims must name each "
+                         f"of them once, got {len(order)} dims {tuple(dims)}")
+    return Permute.apply(x, dims=order)
+
+
+def movedim(x, source, destination):
+    """Move dims ``source`` to positions ``destination``; the other dims keep their order (a permute)."""
+    src = _dim_list("movedim", source if isinstance(source, (tuple, list)) else (source,), x.ndim)
+    dst = _dim_list("movedim", destination if isinstance(destination, (tuple, list)) else (destination,), x.ndim)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} must name as many dims")
+    order = [None] * x.ndim
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(d for d in range(x.ndim) if d not in src)
+    return Permute.apply(x, dims=tuple(next(rest) if d is None else d for d in order))
+
+
+def repeat(x, sizes):
+    """Tile x sizes[i] times along dim i: out[r·n + a] = x[a] in every dim (x gets leading 1s for extra sizes).
+
+    Composed: x is broadcast from (1, n₀, 1, n₁, …) to (s₀, n₀, s₁, n₁, …) and each pair merged, so
+    the gradient sums the s copies of each element (the adjoint of expand).
+    """
+    sizes = _sizes("repeat", sizes)
+    if len(sizes) < x.ndim:
+        raise ValueError(f"repeat: the sizes {sizes} are fewer than the dims of the tensor of shape {tuple(x.shape)}; "
+                         "give one size per dim (1 keeps a dim), or use tile, which fills in leading 1s")
+    if any(s < 0 for s in sizes):
+        raise ValueError(f"repeat: the sizes must be >= 0, got {sizes}")
+    shape = (1,) * (len(sizes) - x.ndim) + tuple(x.shape)
+    pairs = Reshape.apply(x, shape=tuple(m for n in shape for m in (1, n)))
+    pairs = Expand.apply(pairs, shape=tuple(m for s, n in zip(sizes, shape) for m in (s, n)))
+    out = Reshape.apply(pairs, shape=tuple(s * n for s, n in zip(sizes, shape)))
+    return Clone.apply(out) if np.may_share_memory(out._data, x._data) else out  # a copy, as in PyTorch
+
+
+def tile(x, dims):
+    """repeat, with leading 1s when fewer sizes than dims are given (NumPy's tile)."""
+    dims = _sizes("tile", dims)
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+def flip(x, dims):
+    """x reversed along ``dims``: composed as x[::-1] there, copied (PyTorch's flip is not a view)."""
+    if not dims:
+        raise TypeError("flip: name the dims to reverse, e.g. x.flip(0) or x.flip((0, 1))")
+    axes = _dim_list("flip", dims, x.ndim)
+    index = tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(x.ndim))
+    return Clone.apply(Index.apply(x, index=index))
+
+
+def _pieces(x, d, sizes):
+    """The slices x[…, a:a + n, …] along dim d, one per size: views, as in PyTorch."""
+    starts = np.cumsum((0,) + tuple(sizes[:-1])).tolist()
+    lead = (slice(None),) * d
+    return tuple(Index.apply(x, index=lead + (slice(a, a + n),)) for a, n in zip(starts, sizes))
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Pieces of size split_size along dim (the last one smaller), or of the sizes in a list of sections."""
+    if x.ndim == 0:
+        raise ValueError("split: expects a tensor with at least 1 dimension, got a 0-d tensor")
+    d = normalize_dim("split", dim, x.ndim)
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = _sizes("split", (split_size_or_sections,))
+        if any(s < 0 for s in sizes):
+            raise ValueError(f"split: the sections {list(sizes)} must be sizes >= 0")
+        if sum(sizes) != n:
+            raise ValueError(f"split: the sections {list(sizes)} sum to {sum(sizes)}, but dim {d} of the tensor of "
+                             f"shape {tuple(x.shape)} has size {n}; they must add up to {n} exactly")
+        return _pieces(x, d, sizes)
+    size, = _sizes("split", (split_size_or_sections,))
+    if size < 0 or size == 0 and n:
+        raise ValueError(f"split: split_size must be > 0 (0 only for a dim of size 0), got {size} for dim {d} "
+                         f"of size {n}")
+    return _pieces(x, d, [min(size, n - a) for a in range(0, n, size)] if n else [0])
+
+
+def chunk(x, chunks, dim=0):
+    """At most ``chunks`` pieces along dim, each of size ⌈n / chunks⌉ (the last one smaller)."""
+    chunks, = _sizes("chunk", (chunks,))
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be > 0, got {chunks}")
+    if x.ndim == 0:
+        raise ValueError("chunk: expects a tensor with at least 1 dimension, got a 0-d tensor")
+    d = normalize_dim("chunk", dim, x.ndim)
+    if x.shape[d] == 0:
+        return _pieces(x, d, [0] * chunks)  # PyTorch gives `chunks` empty pieces
+    return split(x, -(-x.shape[d] // chunks), d)
+
+
+def unbind(x, dim=0):
+    """The slices x[…, i, …] along dim, as a tuple (dim removed)."""
+    if x.ndim == 0:
+        raise IndexError("unbind: a 0-d tensor has no dimension to unbind")
+    d = normalize_dim("unbind", dim, x.ndim)
+    return tuple(Index.apply(x, index=(slice(None),) * d + (i,)) for i in range(x.shape[d]))

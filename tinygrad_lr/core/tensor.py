@@ -6,7 +6,7 @@ that op (see ``function.py``); a tensor made by the user is a *leaf*
 (``grad_fn is None``) and collects its gradient in ``.grad``.
 
 Operators and methods here are one line each: they call the front end
-(``arithmetic.py``, ``shapes.py``, ``indexing.py``, ``inplace.py``), which
+(``arithmetic.py``, ``shapes.py``, ``indexing.py``, ``gathering.py``, ``inplace.py``), which
 checks the arguments and applies the primitives of ``primitives.py``, where
 the math lives; ``backward`` calls the engine (``engine.py``).
 
@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from . import dtypes, printing, random
-from .arrays import check_device, to_array
+from .arrays import Size, check_device, device, to_array
 
 
 def array_from(data, dtype, op):
@@ -58,10 +58,10 @@ class Tensor:
         return t
 
     # ---- what it is -----------------------------------------------------------
-    shape = property(lambda self: self._data.shape, doc="The size of each dimension, a tuple.")
+    shape = property(lambda self: Size(self._data.shape), doc="The size of each dimension, a tuple (a torch.Size).")
     dtype = property(lambda self: self._data.dtype, doc="The element type (a NumPy dtype).")
     ndim = property(lambda self: self._data.ndim, doc="The number of dimensions.")
-    device = property(lambda self: "cpu", doc="Always 'cpu': tinygrad_lr computes with NumPy.")
+    device = property(lambda self: _CPU, doc="Always device('cpu') (equal to 'cpu'): tinygrad_lr computes with NumPy.")
     is_leaf = property(lambda self: self.grad_fn is None,
                        doc="True for tensors made by the user (not by an op on tensors requiring grad).")
     _version = property(lambda self: self._vc[0], doc="How many times it was changed in place.")
@@ -238,17 +238,40 @@ class Tensor:
         raise TypeError("tensors are not pickled: use tinygrad_lr.save(state_dict, path)")
 
     # ---- dtype and copies (recorded, so gradients flow through) ----------------
-    def to(self, *args, dtype=None, **kwargs):
-        """Convert to a dtype: ``t.to(tinygrad_lr.float64)``.  ``to('cpu')`` is accepted and does nothing."""
-        check_device(kwargs.get("device"), "to")
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """Convert to a dtype and/or device: ``to(float64)``, ``to('cpu')``, ``to(device, dtype)``, ``to(other)``."""
         for a in args:
-            if isinstance(a, str):  # a device: 'cpu' is fine, 'cuda' gets an error that says why
-                check_device(a, "to")
-                continue
-            dtype = a.dtype if isinstance(a, Tensor) else a
-        if dtype is None or np.dtype(dtype) == self.dtype:
-            return self
-        return primitives.Cast.apply(self, dtype=dtypes.to_dtype(dtype, "to"))
+            if isinstance(a, str):  # a device (a name, or a device object, which is a str too)
+                device = a
+            else:
+                dtype = a.dtype if isinstance(a, Tensor) else a
+        check_device(device, "to")  # 'cpu' is fine, 'cuda' gets an error that says why
+        dt = self.dtype if dtype is None else dtypes.to_dtype(dtype, "to")
+        if dt == self.dtype:
+            return self.clone() if copy else self
+        return primitives.Cast.apply(self, dtype=dt)
+
+    def type(self, dtype=None):
+        """Without ``dtype``, its type's name ('torch.FloatTensor'); else ``to(dtype)`` (a dtype or such a name)."""
+        if dtype is None:
+            return dtypes.type_name(self.dtype)
+        return self.to(dtypes.from_type_name(dtype, "type") if isinstance(dtype, str) else dtype)
+
+    def is_floating_point(self):
+        """True for float16, float32 and float64 tensors."""
+        return dtypes.is_floating(self.dtype)
+
+    def isnan(self):
+        """x ≠ x element-wise: True where the value is NaN (a bool tensor, no gradient)."""
+        return Tensor._make(np.isnan(self._data))
+
+    def isinf(self):
+        """True where the value is +inf or −inf (a bool tensor, no gradient)."""
+        return Tensor._make(np.isinf(self._data))
+
+    def isfinite(self):
+        """True where the value is neither NaN nor ±inf (a bool tensor, no gradient)."""
+        return Tensor._make(np.isfinite(self._data))
 
     def cpu(self):
         """Itself: the CPU is the only device."""
@@ -319,14 +342,32 @@ class Tensor:
         """The matrix product self @ other (PyTorch's rules for 1-d and batched operands)."""
         return arithmetic.matmul(self, other)
 
-    mm = matmul
+    def dot(self, tensor):
+        """The dot product Σᵢ selfᵢ · tensorᵢ of two vectors (1-d)."""
+        return arithmetic.product("dot", self, tensor)
+
+    def mv(self, vec):
+        """The matrix–vector product self @ vec (2-d @ 1-d)."""
+        return arithmetic.product("mv", self, vec)
+
+    def mm(self, mat2):
+        """The matrix product self @ mat2 of two matrices (2-d @ 2-d)."""
+        return arithmetic.product("mm", self, mat2)
+
+    def bmm(self, mat2):
+        """The batched matrix product out[b] = self[b] @ mat2[b] (3-d @ 3-d, equal batch sizes)."""
+        return arithmetic.product("bmm", self, mat2)
+
+    def outer(self, vec2):
+        """The outer product out[i, j] = self[i] · vec2[j] of two vectors."""
+        return arithmetic.outer(self, vec2)
 
     def neg(self):
         """−self."""
         return primitives.Neg.apply(self)
 
     def pow(self, exponent):
-        """self ** exponent, for a number exponent."""
+        """self ** exponent, for a number or a tensor exponent (broadcasting)."""
         return arithmetic.pow(self, exponent)
 
     def square(self):
@@ -360,6 +401,60 @@ class Tensor:
     def tanh(self):
         """tanh x element-wise."""
         return arithmetic.unary("tanh", primitives.Tanh, self)
+
+    def sin(self):
+        """sin x element-wise (integers become float32)."""
+        return arithmetic.unary("sin", primitives.Sin, self)
+
+    def cos(self):
+        """cos x element-wise."""
+        return arithmetic.unary("cos", primitives.Cos, self)
+
+    def tan(self):
+        """tan x element-wise."""
+        return arithmetic.unary("tan", primitives.Tan, self)
+
+    def log1p(self):
+        """ln(1 + x) element-wise, exact for small x."""
+        return arithmetic.unary("log1p", primitives.Log1p, self)
+
+    def expm1(self):
+        """eˣ − 1 element-wise, exact for small x."""
+        return arithmetic.unary("expm1", primitives.Expm1, self)
+
+    def rsqrt(self):
+        """1 / √x element-wise, composed as pow(x, −0.5)."""
+        return arithmetic.pow(self, -0.5)
+
+    def reciprocal(self):
+        """1 / x element-wise (integers become float32)."""
+        return arithmetic.div(1, self)
+
+    def sign(self):
+        """−1, 0 or 1 by the sign of each element (its gradient is 0)."""
+        return primitives.Sign.apply(self)
+
+    def round(self, *, decimals=0):
+        """Round to ``decimals`` digits, halves to even (its gradient is 0)."""
+        return arithmetic.rounding(self, decimals)
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        """Limit to [min, max] element-wise; either bound may be None, a number or a tensor."""
+        return arithmetic.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        """The larger of self and other element-wise (broadcasting; a tie splits the gradient)."""
+        return arithmetic.maximum(self, other)
+
+    def minimum(self, other):
+        """The smaller of self and other element-wise (broadcasting; a tie splits the gradient)."""
+        return arithmetic.minimum(self, other)
+
+    def where(self, condition, other):
+        """self where condition is True, else other (``torch.where(condition, self, other)``)."""
+        return arithmetic.where(condition, self, other)
 
     # ---- comparisons: bool tensors, no gradient ------------------------------------
     def __eq__(self, other): return arithmetic.compare("eq", np.equal, self, other)
@@ -408,9 +503,69 @@ class Tensor:
         return arithmetic.reduce_sum("sum", t, axis if dim is None else dim,
                                keepdim if keepdims is None else keepdims)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
         """Mean over ``dim``: the sum divided by the number of elements summed."""
-        return arithmetic.mean(self, axis if dim is None else dim, keepdim if keepdims is None else keepdims)
+        t = self if dtype is None else self.to(dtype)
+        return arithmetic.mean(t, axis if dim is None else dim, keepdim if keepdims is None else keepdims)
+
+    def max(self, dim=None, keepdim=False):
+        """The largest element; with ``dim``, the pair (values, indices) along it; with a tensor, ``maximum``."""
+        return arithmetic.extremum("max", self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        """The smallest element; with ``dim``, the pair (values, indices) along it; with a tensor, ``minimum``."""
+        return arithmetic.extremum("min", self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        """The largest elements over ``dim`` (an int or a tuple; () for all); ties share the gradient."""
+        return arithmetic.amax("amax", self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        """The smallest elements over ``dim`` (an int or a tuple; () for all); ties share the gradient."""
+        return arithmetic.amax("amin", self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The index of the first largest element (of the flattened tensor, or along ``dim``)."""
+        return arithmetic.arg_extremum("argmax", self, axis if dim is None else dim,
+                                       keepdim if keepdims is None else keepdims)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The index of the first smallest element (of the flattened tensor, or along ``dim``)."""
+        return arithmetic.arg_extremum("argmin", self, axis if dim is None else dim,
+                                       keepdim if keepdims is None else keepdims)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """The product of all elements, or along ``dim``."""
+        return arithmetic.prod(self, dim, keepdim, dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """The variance Σ (x − x̄)² / (n − correction) over ``dim`` (correction=1 by default)."""
+        return arithmetic.var(self, dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """The standard deviation √var over ``dim`` (correction=1 by default)."""
+        return arithmetic.var(self, dim, unbiased, keepdim, correction, op="std")
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The p-norm (Σ |x|ᵖ)^(1/p) over ``dim`` (all elements by default); p = 2 ('fro'), 1, inf, −inf, 0, any p."""
+        return arithmetic.norm(self, p, dim, keepdim, dtype)
+
+    def logsumexp(self, dim, keepdim=False):
+        """ln Σ eˣ over ``dim``, computed without overflow."""
+        return arithmetic.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        """The running sums along ``dim``."""
+        return arithmetic.cumsum(self, dim, dtype)
+
+    # ---- softmax ----------------------------------------------------------------
+    def softmax(self, dim, dtype=None):
+        """eˣ / Σ eˣ along ``dim``, computed without overflow (each slice sums to 1)."""
+        return arithmetic.softmax("softmax", self, dim, dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        """x − ln Σ eˣ along ``dim``, computed without overflow: the log of softmax, finite for any logits."""
+        return arithmetic.softmax("log_softmax", self, dim, dtype)
 
     # ---- shape ----------------------------------------------------------------
     def reshape(self, *shape):
@@ -462,12 +617,90 @@ class Tensor:
         """Broadcast to a larger shape without copying (-1 keeps a size)."""
         return shapes.expand(self, sizes)
 
+    def permute(self, *dims_, dims=None):
+        """Reorder the dims: ``x.permute(2, 0, 1)`` or ``x.permute((2, 0, 1))``; out.shape[i] = x.shape[dims[i]]."""
+        return shapes.permute(self, dims_ if dims is None else (dims,))
+
+    def movedim(self, source, destination):
+        """Move the dim(s) ``source`` to position(s) ``destination``; the others keep their order."""
+        return shapes.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def repeat(self, *sizes):
+        """Tile the tensor sizes[i] times along dim i (a copy; more sizes than dims add leading dims)."""
+        return shapes.repeat(self, sizes)
+
+    def tile(self, *dims):
+        """Like repeat, with leading 1s when fewer sizes than dims are given."""
+        return shapes.tile(self, dims)
+
+    def flip(self, *dims_, dims=None):
+        """Reverse the order of the elements along the given dims (a copy)."""
+        return shapes.flip(self, dims_ if dims is None else (dims,))
+
+    def split(self, split_size, dim=0):
+        """A tuple of pieces along dim: of size split_size (the last may be smaller), or of the sizes in a list."""
+        return shapes.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        """A tuple of at most ``chunks`` pieces of size ⌈n / chunks⌉ along dim."""
+        return shapes.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        """A tuple of the slices along dim, with that dim removed."""
+        return shapes.unbind(self, dim)
+
     # ---- indexing -------------------------------------------------------------
     def __getitem__(self, index):
         return indexing.getitem(self, index)
 
     def __setitem__(self, index, value):
         indexing.setitem(self, index, value)
+
+    def gather(self, dim, index):
+        """Pick along dim at index: out[i][j] = self[index[i][j]][j] for dim 0 (out has index's shape)."""
+        return gathering.gather(self, dim, index)
+
+    def index_select(self, dim, index):
+        """The slices along dim at the positions of a 1-d index."""
+        return gathering.index_select(self, dim, index)
+
+    def scatter(self, dim, index, src=None, value=None):
+        """A copy with src (or value) put along dim at index: out[index[i][j]][j] = src[i][j] for dim 0."""
+        return gathering.scatter(self, dim, index, src, value)
+
+    def scatter_add(self, dim, index, src):
+        """A copy with src added along dim at index (repeated indices add up)."""
+        return gathering.scatter_add(self, dim, index, src)
+
+    def scatter_(self, dim, index, src=None, value=None):
+        """scatter, in place."""
+        return gathering.scatter_(self, dim, index, src, value)
+
+    def scatter_add_(self, dim, index, src):
+        """scatter_add, in place."""
+        return gathering.scatter_add_(self, dim, index, src)
+
+    def masked_fill(self, mask, value):
+        """A copy with ``value`` where the bool mask is True (the mask broadcasts)."""
+        return gathering.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        """masked_fill, in place."""
+        return gathering.masked_fill_(self, mask, value)
+
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        """(values, indices): sorted along dim (stable), with self.gather(dim, indices) == values."""
+        return gathering.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        """The indices that sort along dim (sort's indices)."""
+        return gathering.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """(values, indices) of the k largest (largest=False: smallest) elements along dim, sorted."""
+        return gathering.topk(self, k, dim, largest, sorted)
 
     # ---- in place (see ops.inplace for the rules) ------------------------------
     def add_(self, other, alpha=1):
@@ -485,6 +718,18 @@ class Tensor:
     def div_(self, other):
         """self /= other, in place."""
         return inplace.update("div_", self, other, arithmetic.div, np.true_divide)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """self += value · tensor1 · tensor2, in place (Adam's v ← β₂v + (1 − β₂)g² after ``v.mul_(beta2)``)."""
+        return inplace.compound("addcmul_", self, lambda x, a, b: x + value * a * b, tensor1, tensor2)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """self += value · tensor1 / tensor2, in place (Adam's θ ← θ − η·m̂/(√v̂ + ε))."""
+        return inplace.compound("addcdiv_", self, lambda x, a, b: x + value * a / b, tensor1, tensor2)
+
+    def lerp_(self, end, weight):
+        """self += weight · (end − self), in place (Adam's m ← β₁m + (1 − β₁)g is ``m.lerp_(g, 1 - beta1)``)."""
+        return inplace.compound("lerp_", self, inplace.lerp_formula("lerp_", weight), end)
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
@@ -509,5 +754,7 @@ class Tensor:
         return inplace.overwrite("uniform_", self, random._uniform_array(a, b, self.shape, self.dtype, generator))
 
 
+_CPU = device("cpu")
+
 # The one import cycle: these modules build on Tensor, so they are imported once it exists.
-from . import arithmetic, engine, indexing, inplace, operands, primitives, shapes  # noqa: E402
+from . import arithmetic, engine, gathering, indexing, inplace, operands, primitives, shapes  # noqa: E402

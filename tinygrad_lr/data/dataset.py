@@ -1,4 +1,6 @@
-"""Data sets: ``Dataset`` (anything with ``__getitem__`` and ``__len__``) and ``TensorDataset``."""
+"""Data sets: ``Dataset`` (anything with ``__getitem__`` and ``__len__``), ``TensorDataset``,
+and the views of other data sets ``Subset`` (some of the samples) and ``ConcatDataset`` (several, one after the other).
+"""
 import numpy as np
 
 from ..core import Tensor
@@ -15,6 +17,10 @@ class Dataset:
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__(self, index) to be a Dataset")
+
+    def __add__(self, other):
+        """``a + b``: the samples of a, then those of b (a ``ConcatDataset``)."""
+        return ConcatDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -59,3 +65,48 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return self.tensors[0].shape[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``: ``subset[i] = dataset[indices[i]]``.
+
+    What ``random_split`` returns; no data is copied.
+    """
+
+    def __init__(self, dataset, indices):
+        self.dataset, self.indices = dataset, indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """Data sets one after the other: the samples of the first, then those of the second, ...
+
+    ``len`` is the sum of the lengths; ``concat[i]`` finds the data set that holds sample i
+    (negative i count from the end).  ``a + b`` on two Datasets makes one.
+    """
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable; pass a list of data sets")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx):
+        n = len(self)
+        if isinstance(idx, bool) or not isinstance(idx, (int, np.integer)):
+            raise TypeError(f"ConcatDataset indices must be integers, not {type(idx).__name__}")
+        if not -n <= idx < n:
+            raise IndexError(f"ConcatDataset: index {idx} is out of range for {n} samples")
+        idx = int(idx) % n
+        k = int(np.searchsorted(self.cumulative_sizes, idx, side="right"))  # the data set that holds sample idx
+        return self.datasets[k][idx - (self.cumulative_sizes[k - 1] if k else 0)]

@@ -8,8 +8,7 @@ from ..autograd.grad import grad
 from ..core import Tensor
 from ..core import internal
 from ..core.grad_mode import enable_grad, no_grad
-from .optimizer import Optimizer
-from .sgd import _number
+from .optimizer import Optimizer, _number
 
 
 class Newton(Optimizer):

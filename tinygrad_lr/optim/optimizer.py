@@ -7,12 +7,15 @@ dict from each parameter to what its update remembers between steps (SGD's
 momentum buffer).  A subclass writes ``step()``.
 """
 import copy
+import numbers
 from collections.abc import Mapping
 
 import numpy as np
 
 from ..core import Tensor
 from ..core import internal
+from ..core.creation import full_like, tensor
+from ..core.grad_mode import enable_grad
 
 
 class Optimizer:
@@ -23,6 +26,8 @@ class Optimizer:
             ``{'params': [...], 'lr': ...}`` for groups with their own settings.
         defaults: the settings used where a group does not give its own.
     """
+
+    _flat_state = ()   # state entries that are not shaped like their parameter (L-BFGS's flat vectors)
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -97,6 +102,40 @@ class Optimizer:
     def step(self, closure=None):
         raise NotImplementedError(f"{type(self).__name__} does not define step()")
 
+    @staticmethod
+    def _closure_loss(closure):
+        """The loss ``closure()`` returns (None without a closure), computed with gradient recording on."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    @staticmethod
+    def _gradients(group, weight_decay=True):
+        """(p, g) for each parameter of ``group`` that has a gradient, skipping the others.
+
+        g = ∇θ ℓ (−∇θ ℓ if the group maximizes), plus λ·θ when the group's weight_decay
+        λ ≠ 0 (the L2 penalty ½λ‖θ‖²; ``weight_decay=False`` leaves it to the caller, e.g. AdamW).
+        """
+        wd = group.get("weight_decay", 0) if weight_decay else 0
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = -p.grad if group["maximize"] else p.grad
+            yield p, (g.add(p, alpha=wd) if wd != 0 else g)
+
+    def _state_of(self, p, *buffers, fill=0.0):
+        """p's state; made at p's first step: ``'step'`` = 0 and, for each name, a tensor like p of ``fill``.
+
+        ``'step'`` is a 0-d float32 tensor, as in PyTorch (``state['step'].item()`` is the count).
+        """
+        state = self.state.setdefault(p, {})
+        if not state:
+            state["step"] = tensor(0.0)
+            for name in buffers:
+                state[name] = full_like(p, fill)
+        return state
+
     # ---- saving and loading -----------------------------------------------------
     def state_dict(self):
         """``{'state': {i: {...}}, 'param_groups': [{..., 'params': [i, …]}]}``, parameters by position.
@@ -138,7 +177,8 @@ class Optimizer:
             if key not in by_index:
                 raise ValueError(f"loaded state dict has state for parameter {key}, which is in no parameter group")
             p = by_index[key]
-            state[p] = {name: _restore(value, p, key, name) for name, value in entries.items()}
+            state[p] = {name: _restore(value, p, key, name, name not in self._flat_state)
+                        for name, value in entries.items()}
         self.state = state
         self.param_groups = [dict(copy.deepcopy({k: v for k, v in saved.items() if k != "params"}),
                                   params=group["params"])
@@ -153,13 +193,49 @@ class Optimizer:
         return text + "\n)"
 
 
-def _restore(value, param, key, name):
-    """A copy of a saved state entry; tensors get the parameter's dtype (and must have its shape)."""
+def _restore(value, param, key, name, shaped_like_param=True):
+    """A copy of a saved state entry; tensors get the parameter's dtype (and must have its shape).
+
+    As in PyTorch, ``'step'`` keeps its own dtype; lists (L-BFGS's history) are restored entry by entry.
+    """
+    if isinstance(value, (list, tuple)):
+        return type(value)(_restore(v, param, key, name, shaped_like_param) for v in value)
     if isinstance(value, (Tensor, np.ndarray)):
         array = internal.values(value) if isinstance(value, Tensor) else value
-        if array.ndim and array.shape != param.shape:
+        if shaped_like_param and array.ndim and array.shape != param.shape:
             raise ValueError(f"loaded state dict: state '{name}' of parameter {key} has shape "
                              f"{tuple(array.shape)}, but the parameter has shape {tuple(param.shape)}")
-        dtype = param.dtype if array.dtype.kind == "f" else array.dtype
+        dtype = param.dtype if array.dtype.kind == "f" and name != "step" else array.dtype
         return internal.wrap(np.array(array, dtype=dtype))
     return copy.deepcopy(value)
+
+
+# ---- PyTorch's argument checks, each message with the rule and a fix -------------------
+def _number(name, value, text):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{text}: {value!r} ({name} must be a number)")
+    return value
+
+
+def _check_at_least(text, name, value, example, low=0.0):
+    """``Invalid epsilon value: -1e-08 (eps must be >= 0, e.g. eps=1e-08)`` unless low <= value."""
+    value = _number(name, value, text)
+    if not value >= low:                      # not(...) so that NaN fails too
+        raise ValueError(f"{text}: {value} ({name} must be >= {low:g}, e.g. {name}={example})")
+    return value
+
+
+def _check_fraction(text, name, value, example, one_allowed=False):
+    """PyTorch's ``0 <= value < 1`` (or ``<= 1``) for betas, alpha-like decay rates and rho."""
+    value = _number(name, value, text)
+    if not (0.0 <= value <= 1.0 if one_allowed else 0.0 <= value < 1.0):
+        interval = "[0, 1]" if one_allowed else "[0, 1)"
+        raise ValueError(f"{text}: {value} ({name} must be in {interval}, e.g. {example})")
+    return value
+
+
+def _check_count(text, name, value, example):
+    """A whole number >= 1 (L-BFGS's max_iter, max_eval, history_size)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{text}: {value!r} ({name} must be a whole number >= 1, e.g. {name}={example})")
+    return int(value)

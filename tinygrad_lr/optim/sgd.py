@@ -1,14 +1,6 @@
 """Stochastic gradient descent, with PyTorch's momentum, Nesterov, weight decay and maximize."""
-import numbers
-
-from ..core.grad_mode import enable_grad, no_grad
-from .optimizer import Optimizer
-
-
-def _number(name, value, text):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{text}: {value!r} ({name} must be a number)")
-    return value
+from ..core.grad_mode import no_grad
+from .optimizer import Optimizer, _number
 
 
 class SGD(Optimizer):
@@ -77,21 +69,10 @@ class SGD(Optimizer):
         ``closure`` (optional) re-computes the loss and its gradients; it runs with
         gradient recording on.
         """
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, mu, tau, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
-            nesterov, maximize = group["nesterov"], group["maximize"]
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g.add(p, alpha=wd)
+            lr, mu, tau, nesterov = group["lr"], group["momentum"], group["dampening"], group["nesterov"]
+            for p, g in self._gradients(group):      # g = ∇ℓ (−∇ℓ if maximize) + λθ
                 if mu != 0:
                     state = self.state.setdefault(p, {})
                     buf = state.get("momentum_buffer")

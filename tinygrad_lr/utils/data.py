@@ -1,4 +1,5 @@
 """``tinygrad_lr.utils.data``: the same names as ``tinygrad_lr.data`` (PyTorch's import path)."""
-from ..data import DataLoader, Dataset, TensorDataset, default_collate  # noqa: F401
+from ..data import (ConcatDataset, DataLoader, Dataset, Subset, TensorDataset, default_collate,  # noqa: F401
+                    random_split)
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset", "default_collate"]
+__all__ = ["ConcatDataset", "DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]
