@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 # _catalog.py imports this file at its end, once Op and the value and shape strategies exist:
-from _catalog import ANY, AWAY_FROM_ZERO, BROADCAST_PAIR, DIM3, POSITIVE, REAL, Op, fixed  # noqa: F401
+from _catalog import AWAY_FROM_ZERO, BROADCAST_PAIR, DIM3, POSITIVE, REAL, Op, fixed
+
 
 # ---- values ---------------------------------------------------------------------
 def _away_from(points, margin=0.02):
@@ -31,6 +32,10 @@ UPPER = st.sampled_from([1.0, 2.0])
 INTEGER = st.sampled_from([-2.0, -1.0, 0.0, 1.0, 2.0])                   # never equal to an OFF_GRID value
 SMALL = st.floats(-1.2, 1.2)                                             # tan: far from ±π/2
 ABOVE_MINUS_ONE = st.floats(-0.5, 3)                                     # log1p
+# pow's exponent: not exactly 0, where PyTorch's second derivative drops ∂²/∂x∂y (see PowTensor);
+# prod's factors: 0 or not tiny (PyTorch's double backward of prod divides by x: x = 1e-308 overflows it)
+NONZERO = st.one_of(st.floats(-3, -0.01), st.floats(0.01, 3))
+FACTORS = st.one_of(st.just(0.0), st.floats(-1.25, -0.5), st.floats(0.5, 1.25))  # (and products of 24 stay small)
 
 # ---- shapes ---------------------------------------------------------------------
 AT_LEAST_2 = hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4).map(lambda s: (s,))  # var: n > 1
@@ -107,10 +112,11 @@ ELEMENTWISE = [
        lambda x, y: np.where(y < 0, 2.5, x * y), BROADCAST_PAIR, (REAL, AWAY_FROM_ZERO)),
     Op("x.where(cond, y)", lambda lib, x, y: x.where(y > 0, y), lambda x, y: np.where(y > 0, x, y),
        BROADCAST_PAIR, (REAL, AWAY_FROM_ZERO)),
-    Op("pow(tensor, tensor)", lambda lib, x, y: x ** y, np.power, BROADCAST_PAIR, (POSITIVE, REAL)),
-    Op("pow function, tensor exponent", lambda lib, x, y: lib.pow(x, y), np.power, BROADCAST_PAIR, (POSITIVE, REAL)),
+    Op("pow(tensor, tensor)", lambda lib, x, y: x ** y, np.power, BROADCAST_PAIR, (POSITIVE, NONZERO)),
+    Op("pow function, tensor exponent", lambda lib, x, y: lib.pow(x, y), np.power, BROADCAST_PAIR,
+       (POSITIVE, NONZERO)),
     Op("x ** 0-d tensor exponent", lambda lib, x, y: x.pow(y), np.power, fixed(((2, 3), ()), ((4,), ())),
-       (POSITIVE, REAL)),
+       (POSITIVE, NONZERO)),
     Op("pow: x ** sin(x)", lambda lib, x: x ** x.sin(), lambda x: x ** np.sin(x), domain=(POSITIVE,)),
 ]
 
@@ -148,13 +154,14 @@ REDUCTIONS = [
                 lambda x, a, k: _np_untied(x).max(axis=a, keepdims=k)),
     *_over_dims("amin (distinct)", lambda lib, x, d, k: _untied(lib, x).amin(dim=() if d is None else d, keepdim=k),
                 lambda x, a, k: _np_untied(x).min(axis=a, keepdims=k), dims=[None, 1, (0, -1)]),
-    Op("prod()", lambda lib, x: x.prod(), np.prod),
-    Op("prod() function of 7 elements (odd halving)", lambda lib, x: lib.prod(x), np.prod, fixed(((7,),), ((5, 1),))),
+    Op("prod()", lambda lib, x: x.prod(), np.prod, domain=(FACTORS,)),
+    Op("prod() function of 7 elements (odd halving)", lambda lib, x: lib.prod(x), np.prod, fixed(((7,),), ((5, 1),)),
+       (FACTORS,)),
     *_over_dims("prod", lambda lib, x, d, k: x.prod(d, keepdim=k) if d is not None else x.prod(),
-                lambda x, a, k: np.prod(x, axis=a, keepdims=k), dims=[None, 0, 1, -1]),
+                lambda x, a, k: np.prod(x, axis=a, keepdims=k), domain=(FACTORS,), dims=[None, 0, 1, -1]),
     Op("prod(dim) with zeros", lambda lib, x: (x * lib.tensor([[0.0, 1, 1], [1, 1, 1], [0, 0, 1]])).prod(1),
-       lambda x: (x * np.array([[0.0, 1, 1], [1, 1, 1], [0, 0, 1]])).prod(1), fixed(((3, 3),))),
-    Op("prod(0) of a 0-d tensor", lambda lib, x: x.prod(0), lambda x: x, fixed(((),))),
+       lambda x: (x * np.array([[0.0, 1, 1], [1, 1, 1], [0, 0, 1]])).prod(1), fixed(((3, 3),)), (FACTORS,)),
+    Op("prod(0) of a 0-d tensor", lambda lib, x: x.prod(0), lambda x: x, fixed(((),)), (FACTORS,)),
     Op("var()", lambda lib, x: x.var(), lambda x: np.var(x, ddof=1), AT_LEAST_2),
     Op("var(unbiased=False)", lambda lib, x: lib.var(x, unbiased=False), np.var, AT_LEAST_2),
     Op("var(correction=0) of any shape", lambda lib, x: x.var(correction=0), np.var),
@@ -194,7 +201,8 @@ REDUCTIONS = [
        (AWAY_FROM_ZERO,)),
     Op("linalg.norm(ord=1) (distinct)", lambda lib, x: lib.linalg.norm(_untied(lib, x), 1),
        lambda x: np.linalg.norm(_np_untied(x), 1), MATRIX, (AWAY_FROM_ZERO,)),
-    Op("linalg.norm(ord=inf, keepdim) (distinct)", lambda lib, x: lib.linalg.norm(_untied(lib, x), math.inf, keepdim=True),
+    Op("linalg.norm(ord=inf, keepdim) (distinct)",
+       lambda lib, x: lib.linalg.norm(_untied(lib, x), math.inf, keepdim=True),
        lambda x: np.linalg.norm(_np_untied(x), np.inf, keepdims=True), MATRIX, (AWAY_FROM_ZERO,)),
     Op("linalg.norm(ord=-1, dim=(2, 0)) (distinct)", lambda lib, x: lib.linalg.norm(_untied(lib, x), -1, dim=(2, 0)),
        lambda x: np.linalg.norm(_np_untied(x), -1, axis=(2, 0)), DIM3, (AWAY_FROM_ZERO,)),

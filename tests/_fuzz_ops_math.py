@@ -46,7 +46,7 @@ def _distinct(v, margin=1e-3):
 
 
 def _spread_ok(v, axes, margin=0.05):
-    """Every slice reduced over ``axes`` holds values at least ``margin`` apart (std has a kink where they are equal)."""
+    """Every slice reduced over ``axes`` spans more than ``margin`` (std has a kink where its values are equal)."""
     if not axes:
         return False
     return bool(np.all(v.max(axis=axes) - v.min(axis=axes) > margin))

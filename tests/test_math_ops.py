@@ -91,6 +91,15 @@ def test_the_hessian_of_logsumexp_is_diag_s_minus_s_st():
     np.testing.assert_allclose(H.numpy(), np.diag(s) - np.outer(s, s), rtol=1e-12, atol=1e-14)
 
 
+def test_pow_second_derivative_at_a_zero_exponent_is_the_true_one():
+    """∂/∂y ∂(xʸ)/∂x = xʸ⁻¹ (1 + y ln x) = 1/x at y = 0 (PyTorch's double backward says 0 there)."""
+    x, y = leaf(2.0), leaf(0.0)
+    gx, = tinygrad_lr.autograd.grad(x ** y, x, create_graph=True)
+    assert gx.item() == 0.0
+    gxy, = tinygrad_lr.autograd.grad(gx, y)
+    assert gxy.item() == 0.5
+
+
 # ---- stability: logits of ±1e4 ------------------------------------------------------------------
 LOGITS = np.array([[1e4, -1e4, 0.0, 1e4 - 1], [-1e4, -1e4 + 3, -1e4, -1e4 - 50], [1e4, 1e4, 1e4, 1e4]])
 
@@ -237,7 +246,8 @@ FLOAT32 = [
     lambda x: x.sin(), lambda x: x.cos(), lambda x: x.tan(), lambda x: x.abs().log1p(), lambda x: x.expm1(),
     lambda x: x.abs().rsqrt(), lambda x: x.reciprocal(), lambda x: x.sign(), lambda x: x.round(decimals=2),
     lambda x: x.clamp(-0.5, 0.5), lambda x: x.clamp(x * 0.5), lambda x: tinygrad_lr.maximum(x, 0.25),
-    lambda x: tinygrad_lr.where(x > 0, x, 0.5), lambda x: x.abs() ** x, lambda x: x.abs() ** tinygrad_lr.tensor(2.0, dtype=tinygrad_lr.float64),
+    lambda x: tinygrad_lr.where(x > 0, x, 0.5), lambda x: x.abs() ** x,
+    lambda x: x.abs() ** tinygrad_lr.tensor(2.0, dtype=tinygrad_lr.float64),   # a 0-d float64 does not promote
     lambda x: x.max(), lambda x: x.max(1).values, lambda x: x.amin(0), lambda x: x.prod(1),
     lambda x: x.var(0), lambda x: x.std(), lambda x: x.norm(), lambda x: x.norm(3, 1), lambda x: x.norm(math.inf),
     lambda x: linalg.norm(x, 1), lambda x: x.logsumexp(1), lambda x: x.cumsum(0), lambda x: x.softmax(1),
@@ -333,14 +343,17 @@ ERRORS = [
     (lambda: tinygrad_lr.zeros(2, 3).argmax((0, 1)), TypeError, "argmax: dim must be an integer"),
     (lambda: tinygrad_lr.zeros(2, 3).norm("nuc"), ValueError, r"norm: p='nuc' is not supported \(the nuclear norm"),
     (lambda: tinygrad_lr.zeros(2, 3).norm("foo"), ValueError, "norm: p='foo' is not supported; use a number"),
-    (lambda: linalg.norm(tinygrad_lr.zeros(2, 3), 2), ValueError, "linalg.norm: the matrix norm ord=2 is not supported"),
+    (lambda: linalg.norm(tinygrad_lr.zeros(2, 3), 2), ValueError,
+     "linalg.norm: the matrix norm ord=2 is not supported"),
     (lambda: linalg.norm(tinygrad_lr.zeros(2, 3, 4), 1), ValueError, "linalg.norm: ord=1 needs a 1-d or 2-d input"),
-    (lambda: linalg.vector_norm(tinygrad_lr.zeros(3), "fro"), ValueError, "linalg.vector_norm: ord='fro' is not a vector"),
+    (lambda: linalg.vector_norm(tinygrad_lr.zeros(3), "fro"), ValueError,
+     "linalg.vector_norm: ord='fro' is not a vector"),
     (lambda: tinygrad_lr.tensor([1, 2]).norm(), TypeError, "norm: needs a floating-point tensor, got int64"),
     (lambda: tinygrad_lr.tensor([1, 2]).var(), TypeError, "var: needs a floating-point tensor, got int64"),
     (lambda: tinygrad_lr.tensor([1, 2]).softmax(0), TypeError, r"softmax: needs a floating-point tensor, got int64; "
                                                                r"convert it first with \.float\(\)"),
-    (lambda: tinygrad_lr.zeros(3).var(unbiased=False, correction=1), TypeError, "var: pass unbiased= or correction=, not both"),
+    (lambda: tinygrad_lr.zeros(3).var(unbiased=False, correction=1), TypeError,
+     "var: pass unbiased= or correction=, not both"),
     (lambda: tinygrad_lr.zeros(3).clamp(), RuntimeError, "clamp: at least one of min and max must be given"),
     (lambda: tinygrad_lr.zeros(2, 3).clamp(tinygrad_lr.zeros(2)), ValueError,
      r"clamp: the shapes of input \(2, 3\) and min \(2,\) cannot be broadcast together"),

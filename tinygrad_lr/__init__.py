@@ -55,7 +55,8 @@ squeeze, unsqueeze, clone, detach = (_method(n) for n in ("squeeze", "unsqueeze"
 sin, cos, tan, log1p, expm1 = (_method(n) for n in ("sin", "cos", "tan", "log1p", "expm1"))
 rsqrt, reciprocal, sign, round = (_method(n) for n in ("rsqrt", "reciprocal", "sign", "round"))  # noqa: A001
 clamp, clip, maximum, minimum = (_method(n) for n in ("clamp", "clip", "maximum", "minimum"))
-max, min, amax, amin, argmax, argmin = (_method(n) for n in ("max", "min", "amax", "amin", "argmax", "argmin"))  # noqa: A001
+max, min, amax, amin = (_method(n) for n in ("max", "min", "amax", "amin"))  # noqa: A001
+argmax, argmin = _method("argmax"), _method("argmin")
 prod, var, std, norm = (_method(n) for n in ("prod", "var", "std", "norm"))
 logsumexp, cumsum, softmax, log_softmax = (_method(n) for n in ("logsumexp", "cumsum", "softmax", "log_softmax"))
 

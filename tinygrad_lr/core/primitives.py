@@ -27,6 +27,8 @@ composition says why, in a docstring line that starts "Primitive, not ..."
 ``nn.functional`` say so in a line that starts "Fused".  A branch that exists
 only for speed says "speed only" next to it.
 """
+import operator
+
 import numpy as np
 
 from .broadcast import sum_to_shape
@@ -94,9 +96,10 @@ class Div(Function):
 
 
 class PowTensor(Function):
-    """out = xʸ (y a tensor)   ∂L/∂x = g · y · xʸ⁻¹ (0 where y = 0)   ∂L/∂y = g · out · ln x (0 where x = 0, y ≥ 0)
+    """out = xʸ (y a tensor)   ∂L/∂x = g · y · xʸ⁻¹ (0 at x = y = 0)   ∂L/∂y = g · out · ln x (0 where x = 0, y ≥ 0)
 
-    The two zeros are PyTorch's: x⁰ = 1 whatever x is, and 0ʸ = 0 whatever y > 0 is.
+    The two zeros are PyTorch's first derivatives: x⁰ = 1 whatever x is, and 0ʸ = 0 whatever y > 0 is.
+    (PyTorch also zeroes ∂L/∂x wherever y = 0, which is the same value but loses ∂²L/∂x∂y = g / x there.)
     Primitive, not exp(y · ln x): that is NaN for x < 0 and x = 0, where xʸ is defined ((−2)² = 4, 0² = 0).
     """
     @staticmethod
@@ -110,41 +113,33 @@ class PowTensor(Function):
     def backward(ctx, g):
         x, y, out = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):  # the values Where throws away may be inf or nan
-            return (Where.call(y == 0, 0, g * y * x ** (y - 1)) if ctx.needs_input_grad[0] else None,
+            return (Where.call((x == 0) * (y == 0), 0, g * y * x ** (y - 1)) if ctx.needs_input_grad[0] else None,
                     Where.call((x == 0) * (y >= 0), 0, g * out * Log.call(x)) if ctx.needs_input_grad[1] else None)
 
 
-def _split_at_ties(ctx, g, x_wins, y_wins, tie):
-    """(∂L/∂x, ∂L/∂y) of maximum and minimum: g to the winner, g / 2 to each at a tie (PyTorch's rule)."""
-    half = g * tie / 2
-    return (g * x_wins + half if ctx.needs_input_grad[0] else None,
-            g * y_wins + half if ctx.needs_input_grad[1] else None)
-
-
 class Maximum(Function):
-    """out = max(x, y) element-wise   ∂L/∂x = g · ([x > y] + ½[x = y])   ∂L/∂y = g · ([y > x] + ½[x = y])"""
+    """out = max(x, y) element-wise   ∂L/∂x = g · ([x > y] + ½[x = y])   ∂L/∂y = g · ([y > x] + ½[x = y])
+
+    At a tie each side gets half of g, as in PyTorch.
+    """
+    _pick, _wins = staticmethod(np.maximum), staticmethod(operator.gt)  # (operators work on Tensors too)
+
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        return np.maximum(x, y)
+        return ctx._pick(x, y)
 
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        return _split_at_ties(ctx, g, x > y, y > x, x == y)
+        half = g * (x == y) / 2
+        return (g * ctx._wins(x, y) + half if ctx.needs_input_grad[0] else None,
+                g * ctx._wins(y, x) + half if ctx.needs_input_grad[1] else None)
 
 
-class Minimum(Function):
+class Minimum(Maximum):
     """out = min(x, y) element-wise   ∂L/∂x = g · ([x < y] + ½[x = y])   ∂L/∂y = g · ([y < x] + ½[x = y])"""
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return np.minimum(x, y)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        return _split_at_ties(ctx, g, x < y, y < x, x == y)
+    _pick, _wins = staticmethod(np.minimum), staticmethod(operator.lt)
 
 
 class Where(Function):
