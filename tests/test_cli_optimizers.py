@@ -1,5 +1,6 @@
 """The command with the optimizers beyond SGD: ``compare --methods ...`` and ``fit --optimizer ...``."""
 import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -122,6 +123,20 @@ def test_fit_other_optimizers_text_output(notes_csv, optimizer, capsys):
     assert status == 0 and err == ""
     name = {"rmsprop": "RMSprop", "adagrad": "Adagrad"}[optimizer]
     assert f"method: {name} (B = 10), lr " in out and f"(the default for {name})" in out and "2000 steps" in out
+
+
+@pytest.mark.parametrize("task, target", [("logistic", "passed"), ("softmax", "grade")])
+@pytest.mark.parametrize("optimizer, tol", [("lbfgs", 1e-5), ("adam", 2e-2), ("rmsprop", 2e-2)])
+def test_fit_a_classifier_with_another_optimizer_reaches_newtons_optimum(task, target, optimizer, tol, capsys):
+    """--task logistic|softmax trains with --optimizer too; Newton's answer (‖∇ℓ‖ ≈ 1e-12) is the reference."""
+    common = ["fit", str(pathlib.Path(__file__).parent.parent / "docs" / "students.csv"), "--target", target, "--features", "hours", "practice", "--task", task,
+              "--standardize"]
+    reference, _ = run_json(common + ["--method", "newton"], capsys)
+    report, err = run_json(common + ["--optimizer", optimizer], capsys)
+    assert err == "" and report["hyperparameters"]["optimizer"] == optimizer
+    assert report["gradient_norm"] < tol
+    assert abs(report["log_loss"] - reference["log_loss"]) < tol ** 2 + 1e-9
+    assert abs(report["accuracy"] - reference["accuracy"]) <= 0.02
 
 
 def test_fit_optimizer_notes_the_options_it_does_not_use(notes_csv, capsys):

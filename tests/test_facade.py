@@ -347,3 +347,10 @@ def test_the_readme_table_is_the_one_in_the_code():
     assert start in readme and end in readme, (
         f"README.md needs the facade table between {start} and {end}; it is:\n{table_markdown()}")
     assert readme.split(start)[1].split(end)[0].strip() == table_markdown()
+
+
+def test_a_name_the_facade_lacks_says_so_and_where_the_list_is():
+    import tinygrad_lr.torch as torch
+    with pytest.raises(AttributeError, match=r"module 'tinygrad_lr.torch.nn' has no attribute 'Conv2d' \(nor has "
+                                             r"'tinygrad_lr.nn'\).*lists what does not port"):
+        torch.nn.Conv2d

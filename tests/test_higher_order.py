@@ -59,29 +59,12 @@ def hessian_times_numerically(op, arrays, V, eps=1e-6):
     return [(u - d) / (2 * eps) for u, d in zip(up, down)]
 
 
-# Known wrong second derivatives, found by these tests and not fixed yet (issue 12 stays open for them).
-# pow's are strict (the day it is fixed, its xfail fails and must be removed from this table); prod's
-# mismatch depends on the drawn values (some draws agree with PyTorch), so those are not strict.
-KNOWN_WRONG = {
-    # (pow with a tensor exponent and prod were here: pow's ∂²/∂x∂y at y = 0 is now the true one, and prod's
-    # catalog entries keep their factors away from 1e-308, where PyTorch's double backward of prod overflows)
-    "test_second_derivative_matches_finite_differences": {},
-    "test_second_derivative_matches_torch": {},
-}
-
-
-def _catalog_for(test):
-    known = KNOWN_WRONG[test]
-    return [pytest.param(op, marks=pytest.mark.xfail(strict=not op.name.startswith("prod"), reason=known[op.name]))
-            if op.name in known else op for op in CATALOG]
-
-
 def directions(arrays, seed=2):
     rng = np.random.default_rng(seed)
     return [rng.standard_normal(a.shape) for a in arrays]
 
 
-@pytest.mark.parametrize("op", _catalog_for("test_second_derivative_matches_finite_differences"), ids=repr)
+@pytest.mark.parametrize("op", CATALOG, ids=repr)
 @EXAMPLES
 @given(data=st.data())
 def test_second_derivative_matches_finite_differences(op, data):
@@ -106,7 +89,7 @@ def torch_hessian_times(torch, op, arrays, V):
     return [np.zeros_like(a) if h is None else h.detach().numpy() for h, a in zip(HV, arrays)]
 
 
-@pytest.mark.parametrize("op", _catalog_for("test_second_derivative_matches_torch"), ids=repr)
+@pytest.mark.parametrize("op", CATALOG, ids=repr)
 @settings(max_examples=2, deadline=None, derandomize=True)
 @given(data=st.data())
 def test_second_derivative_matches_torch(op, data):

@@ -634,6 +634,18 @@ MISTAKES = [
             lambda tmp: _ListNet(), check=_checks(lambda net: list(net.parameters()) == []),
             seen="no error, as in PyTorch: a list is not registered, so parameters() misses those layers and the "
                  "optimizer never updates them", fix="self.layers = nn.ModuleList([...])"),
+    Mistake("images-into-linear", "Feeding (N, 28, 28) images to nn.Linear(784, ...) without flattening",
+            lambda tmp: nn.Linear(784, 10)(tinygrad_lr.zeros(4, 28, 28)), ValueError,
+            r"^Linear\(784 → 10\) got input of shape \(4, 28, 28\).*each sample is \(28, 28\): flatten it first",
+            fix="nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), or x.reshape(x.shape[0], -1)"),
+    Mistake("accuracy-of-bools", "The accuracy as (y_hat.argmax(1) == y).mean(): the mean of a bool tensor",
+            lambda tmp: (_logits().argmax(1) == _labels()).mean(), TypeError,
+            r"^mean: needs a floating-point tensor, got bool; convert it first with \.float\(\)",
+            fix="(y_hat.argmax(1) == y).float().mean()"),
+    Mistake("plateau-without-metric", "ReduceLROnPlateau's step() without the validation loss",
+            lambda tmp: optim.lr_scheduler.ReduceLROnPlateau(optim.SGD(_net().parameters(), lr=0.1)).step(),
+            TypeError, r"^ReduceLROnPlateau\.step\(\) needs the value it watches, once per epoch",
+            fix="scheduler.step(val_loss) once per epoch"),
 ]
 
 
@@ -748,6 +760,13 @@ def troubleshooting_markdown():
             seen = what_you_see(m, Path(tmp)).replace("|", "\\|")
             lines.append(f"| {m.what} [`{m.id}`] | {seen} | {m.fix.replace('|', '/')} |")
     return "\n".join(lines)
+
+
+def test_the_readme_troubleshooting_section_is_this_table():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Troubleshooting: common mistakes")
+    section = readme[start:readme.index("\n## ", start + 1)].rstrip()
+    assert section == troubleshooting_markdown(), "regenerate it: python tests/test_mistakes.py"
 
 
 if __name__ == "__main__":

@@ -121,6 +121,13 @@ DEFAULTED = {  # what the default dtype decides
     "linspace": lambda lib: lib.linspace(0, 1, 3),
     "eye": lambda lib: lib.eye(2),
     "int tensor * 2.5": lambda lib: lib.tensor([1, 2]) * 2.5,
+    "int / int": lambda lib: lib.tensor([1, 2]) / lib.tensor([2, 2]),
+    "exp(int)": lambda lib: lib.exp(lib.tensor([1, 2])),
+    "int ** 0.5": lambda lib: lib.tensor([1, 4]) ** 0.5,
+    "2.0 ** int": lambda lib: 2.0 ** lib.tensor([1, 2]),
+    "logsumexp(int)": lambda lib: lib.logsumexp(lib.tensor([1, 2]), 0),
+    "nn.Linear weight": lambda lib: lib.nn.Linear(2, 1).weight,
+    "nn.Linear bias": lambda lib: lib.nn.Linear(2, 1).bias,
 }
 KEPT = {  # what it does not decide
     "tensor([1, 2])": lambda lib: lib.tensor([1, 2]),
@@ -151,6 +158,16 @@ def test_the_default_dtype_decides_what_it_decides_in_pytorch(torch, default_flo
     try:
         for name, f in {**DEFAULTED, **KEPT}.items():
             assert str(f(tinygrad_lr).dtype) == str(f(torch).dtype).replace("torch.", ""), name
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
+def test_a_tensor_prints_its_dtype_only_when_it_is_not_the_default_as_in_pytorch(torch, default_float64):
+    torch.set_default_dtype(torch.float64)
+    try:
+        for make in (lambda lib: lib.tensor([1.5, 2.0]), lambda lib: lib.tensor([1.5], dtype=lib.float32),
+                     lambda lib: lib.tensor([1, 2]), lambda lib: lib.zeros(0)):
+            assert repr(make(tinygrad_lr)) == repr(make(torch)).replace("torch.", "tinygrad_lr.")
     finally:
         torch.set_default_dtype(torch.float32)
 

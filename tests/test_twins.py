@@ -257,8 +257,123 @@ def custom_function(torch, given, show):
     show("d/dx of Σ(3x²/2)²", x.grad)
 
 
+def logistic_regression(torch, given, show):
+    """A logistic-regression tutorial: nn.Linear + sigmoid + BCELoss, then BCEWithLogitsLoss with Adam."""
+    nn, data = torch.nn, torch.utils.data
+    X = torch.tensor(given.X)
+    y = (X[:, 0:1] - X[:, 1:2] > 0).float()
+    model = nn.Linear(2, 1)
+    set_weight(torch, model.weight, given.w * 100)
+    model.bias.data.fill_(0)
+    criterion = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    for epoch in range(20):
+        y_pred = torch.sigmoid(model(X))
+        loss = criterion(y_pred, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if (epoch + 1) % 5 == 0:
+            show(f"epoch {epoch + 1}, BCE loss", loss.item())
+    with torch.no_grad():
+        show("accuracy", ((model(X) > 0).float() == y).float().mean())
+    model = nn.Linear(2, 1)
+    set_weight(torch, model.weight, given.w * 100)
+    model.bias.data.fill_(0)
+    criterion = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0]))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    for epoch in range(3):
+        for xb, yb in data.DataLoader(data.TensorDataset(X, y), batch_size=25):
+            optimizer.zero_grad()
+            criterion(model(xb), yb).backward()
+            optimizer.step()
+        show(f"Adam epoch {epoch + 1}, loss", criterion(model(X), y).item())
+    show("w", model.weight)
+    show("b", model.bias)
+
+
+def autograd_walkthrough(torch, given, show):
+    """An autograd tutorial: y = 2xᵀx, gradients of non-scalars, detach, control flow, retain_grad."""
+    x = torch.arange(4.0)
+    x.requires_grad_(True)
+    y = 2 * torch.dot(x, x)
+    y.backward()
+    show("dy/dx of 2xᵀx", x.grad)
+    x.grad.zero_()
+    y = x.sum()
+    y.backward()
+    show("dy/dx of Σx", x.grad)
+    x.grad.zero_()
+    y = x * x
+    y.backward(torch.ones(len(x)))
+    show("d/dx of x·x, summed", x.grad)
+    x.grad.zero_()
+    y = x * x
+    u = y.detach()
+    z = u * x
+    z.sum().backward()
+    show("d/dx of u·x with u detached", x.grad)
+
+    def f(a):
+        b = a * 2
+        while b.norm() < 1000:
+            b = b * 2
+        return b if b.sum() > 0 else 100 * b
+
+    a = torch.tensor(given.w[0, 0] * 100, requires_grad=True)
+    d = f(a)
+    d.backward()
+    show("d/da of f(a) = k·a", a.grad)
+    show("equals f(a)/a", d / a)
+    h = torch.tensor(given.X[:3], requires_grad=True)
+    m = (h ** 2).tanh()
+    m.retain_grad()
+    m.mean().backward()
+    show("∂/∂m of mean(m)", m.grad)
+    show("∂/∂h of mean(tanh(h²))", h.grad)
+
+
+def dropout_mlp(torch, given, show):
+    """Dropout from scratch and concise: the masks are random (other numbers in each library), so what
+    is compared is what does not depend on them: p = 0 and p = 1, eval mode, and training with p = 0."""
+    nn = torch.nn
+
+    def dropout_layer(X, dropout):
+        assert 0 <= dropout <= 1
+        if dropout == 1:
+            return torch.zeros_like(X)
+        mask = (torch.rand(X.shape) > dropout).float()
+        return mask * X / (1.0 - dropout)
+
+    X = torch.tensor(given.X[:4])
+    show("dropout 0", dropout_layer(X, 0.0))
+    show("dropout 1", dropout_layer(X, 1.0))
+    kept = dropout_layer(torch.ones(2000), 0.5)
+    show("dropout 0.5 keeps about half, scaled by 2", ((kept == 2).float().mean() - 0.5).abs() < 0.05)
+    images, labels = torch.tensor(given.images), torch.tensor(given.labels)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 32), nn.ReLU(), nn.Dropout(0.0), nn.Linear(32, 3))
+    set_weight(torch, net[1].weight, given.W2)
+    set_weight(torch, net[4].weight, given.W3)
+    set_weight(torch, net[4].bias, given.b3)
+    nn.init.zeros_(net[1].bias)
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss()
+    for epoch in range(3):
+        net.train()
+        trainer.zero_grad()
+        loss(net(images), labels).backward()
+        trainer.step()
+        net.eval()
+        with torch.no_grad():
+            show(f"epoch {epoch + 1}, loss", loss(net(images), labels))
+    net[3].p = 0.9
+    net.eval()
+    with torch.no_grad():
+        show("eval mode ignores p", net(images[:2]))
+
+
 PROGRAMS = [linear_regression_concise, linear_regression_scratch, polynomial_fit, weight_decay,
-            softmax_regression, mlp, custom_function]
+            softmax_regression, mlp, custom_function, logistic_regression, autograd_walkthrough, dropout_mlp]
 
 
 def run(program, torch):

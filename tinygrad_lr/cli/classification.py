@@ -150,9 +150,13 @@ def _train(problem, args):
     if method == "newton":
         return newton(problem, steps=args.epochs or NEWTON_STEPS, lr=1.0 if args.lr is None else args.lr,
                       damping=_damping(problem, args), quiet=quiet, tol=NEWTON_TOL)
+    if args.optimizer == "lbfgs":
+        from .fit import fit_lbfgs                      # fit.py imports this module: import it late
+        return fit_lbfgs(problem, args)
     return gradient_descent(problem, method, lr=args.lr, epochs=args.epochs,
                             batch_size=args.batch_size or min(BATCH_SIZE, problem.data.n),
-                            momentum=args.momentum or 0.0, decay=not args.constant_lr, seed=args.seed, quiet=quiet)
+                            momentum=args.momentum or 0.0, decay=not args.constant_lr, seed=args.seed, quiet=quiet,
+                            optimizer=args.optimizer)
 
 
 def cmd_fit_classifier(args, data):
@@ -203,7 +207,8 @@ def _report(run, problem, args):
         "hyperparameters": {"lr": run.lr, "lr_schedule": run.schedule, "epochs": run.epochs,
                             "batch_size": run.batch_size, "momentum": run.momentum if run.method != "newton" else None,
                             "damping": _damping(problem, args) if run.method == "newton" else None,
-                            "standardize": bool(args.standardize), "seed": args.seed, "l2": args.l2},
+                            "standardize": bool(args.standardize), "seed": args.seed, "l2": args.l2,
+                            "optimizer": run.optimizer if run.method != "newton" else None},
         "coefficients": coefficients, "bias": bias,
         "log_loss": problem.data_loss(theta), "loss": run.loss,
         "accuracy": correct / data.n, "correct": correct,

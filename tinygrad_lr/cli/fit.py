@@ -34,14 +34,14 @@ def _run_method(problem, method, args):
         return newton(problem, steps=args.epochs or EPOCHS["newton"], lr=1.0 if args.lr is None else args.lr,
                       damping=args.damping, quiet=args.quiet or args.json)
     if args.optimizer == "lbfgs":
-        return _fit_lbfgs(problem, args)
+        return fit_lbfgs(problem, args)
     return gradient_descent(problem, method, lr=args.lr, epochs=args.epochs,
                             batch_size=args.batch_size or min(BATCH_SIZE, problem.data.n),
                             momentum=args.momentum or 0.0, decay=not args.constant_lr, seed=args.seed,
                             quiet=args.quiet or args.json, optimizer=args.optimizer)
 
 
-def _fit_lbfgs(problem, args):
+def fit_lbfgs(problem, args):
     """--optimizer lbfgs: full-batch L-BFGS whatever the gradient --method; --epochs counts its closure calls."""
     run = lbfgs(problem, evaluations=args.epochs or LBFGS_EVALUATIONS,
                 lr=DEFAULT_LR["lbfgs"] if args.lr is None else args.lr, quiet=args.quiet or args.json)
@@ -52,9 +52,6 @@ def _fit_lbfgs(problem, args):
 def _note_optimizer_options(args):
     """The options that a non-SGD --optimizer does not use."""
     if args.optimizer == "sgd" or args.method not in OPTION_USE["--optimizer"]:
-        return
-    if args.task != "regression":
-        note(f"--optimizer {args.optimizer} is not wired into --task {args.task} yet; training with SGD")
         return
     unused = [opt for opt, value, used_by in (
         ("--momentum", args.momentum, ("rmsprop",)),
@@ -168,6 +165,8 @@ def _ridge_fields(run, problem):
 
 def gd_method_line(run, problem, args):
     """'method: mini-batch SGD (B = 10), lr …' — the line of a gradient method (also for classification.py)."""
+    if run.optimizer != "sgd":
+        return _optimizer_method_line(run, problem, args)
     default = "" if args.lr is not None else (f" (default {run.lr * problem.curvature:.3g}/λ, "
                                               f"λ = {problem.curvature:.4g} the largest eigenvalue of "
                                               f"{problem.curvature_of})")
@@ -197,8 +196,6 @@ def _print_fit(run, problem, report, args):
         print("method: closed form θ* = (AᵀA)⁻¹Aᵀy, by linalg.lstsq on A = [X 1]")
     elif run.method == "newton":
         print(f"method: Newton (optim.Newton), {run.steps} step(s) of θ ← θ − {run.lr:g}·(H + {args.damping:g}·I)⁻¹∇ℓ")
-    elif run.optimizer != "sgd":
-        print(_optimizer_method_line(run, problem, args))
     else:
         print(gd_method_line(run, problem, args))
     print_history(run, args)

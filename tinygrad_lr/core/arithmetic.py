@@ -30,13 +30,18 @@ def binary(op, fn, a, b):
         raise err from None
 
 
+def to_float(x):
+    """x itself if floating point, else x in the default dtype (float32 unless set_default_dtype says otherwise)."""
+    return x if x.dtype.kind == "f" else x.to(dtypes.get_default_dtype())
+
+
 def add(a, b): return binary("add", Add, a, b)
 def sub(a, b): return binary("sub", Sub, a, b)
 def mul(a, b): return binary("mul", Mul, a, b)
 def div(a, b):
     a, b = promote("div", a, b)
     if (a if isinstance(a, Tensor) else b).dtype.kind != "f":  # int / int is float32, as in PyTorch
-        a, b = (x.float() if isinstance(x, Tensor) else x for x in (a, b))
+        a, b = (to_float(x) if isinstance(x, Tensor) else x for x in (a, b))
     return binary("div", Div, a, b)
 
 
@@ -52,7 +57,7 @@ def pow(x, exponent):
         raise TypeError(f"pow: the exponent must be a number or a tensor, got {type(exponent).__name__}")
     x = operand("pow", x)
     if x.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
-        x = x.float()  # int ** 0.5 or int ** -1 are not integers
+        x = to_float(x)  # int ** 0.5 or int ** -1 are not integers
     return Pow.apply(x, exponent)
 
 
@@ -64,7 +69,7 @@ def rpow(base, x):
         raise TypeError(f"pow: the base must be a number or a tensor, got {type(base).__name__}")
     if base <= 0:
         return tensor_pow(base, x)
-    return (x * math.log(base)).exp() if x.dtype.kind == "f" else (x.float() * math.log(base)).exp()
+    return (to_float(x) * math.log(base)).exp()
 
 
 def tensor_pow(x, exponent):
@@ -82,7 +87,7 @@ def _values(x):
 
 def unary(op, fn, x):
     if x._data.dtype.kind != "f" and op not in ("abs", "relu"):
-        x = x.float()  # as in PyTorch: exp/log/... of an integer tensor is float32 (abs and relu keep it)
+        x = to_float(x)  # as in PyTorch: exp/log/... of an integer tensor is float32 (abs and relu keep it)
     return fn.apply(x)
 
 
@@ -361,8 +366,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None, op="norm"):
 def logsumexp(x, dim, keepdim=False):
     """ln Σ eˣ over dim, composed as m + ln Σ e^(x − m) with m = max x held constant: the same value without
     overflow (eˣ is inf for x > 88 in float32); m drops out of the gradient, which is softmax(x)."""
-    if x.dtype.kind != "f":
-        x = x.float()
+    x = to_float(x)
     axes = _axes("logsumexp", dim, x.ndim)
     m = np.max(x._data, axis=axes, keepdims=True, initial=-np.inf)
     m = np.where(np.isfinite(m), m, 0)  # all −inf (or an inf): shift by 0 instead

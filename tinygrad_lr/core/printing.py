@@ -3,7 +3,6 @@ import numpy as np
 
 from . import dtypes
 
-_DEFAULT_DTYPES = (dtypes.float32, dtypes.int64, dtypes.bool_)
 
 
 def _float_formatter(arr):
@@ -62,7 +61,8 @@ def tensor_repr(t):
     extra = []
     if arr.size == 0 and arr.shape != (0,):
         extra.append(f"size={tuple(arr.shape)}")
-    if arr.dtype not in _DEFAULT_DTYPES or arr.size == 0 and arr.dtype != dtypes.float32:
+    default = dtypes.get_default_dtype()  # PyTorch names the dtype only when it is not a default one
+    if arr.dtype not in (default, dtypes.int64, dtypes.bool_) or arr.size == 0 and arr.dtype != default:
         extra.append(f"dtype=tinygrad_lr.{dtypes.dtype_name(arr.dtype)}")
     if t.grad_fn is not None:
         extra.append(f"grad_fn=<{t.grad_fn.name()}>")

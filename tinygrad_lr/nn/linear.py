@@ -22,7 +22,7 @@ class Linear(Module):
         in_features: size of each input sample (d).
         out_features: size of each output sample.
         bias: if False, the layer has no b (``self.bias`` is None).
-        dtype: of the parameters (default float32).
+        dtype: of the parameters (default: the default dtype, float32 unless set_default_dtype says otherwise).
 
     Shape:
         - input: (*, in_features), e.g. (N, in_features) for a batch of N samples
@@ -46,7 +46,7 @@ class Linear(Module):
                 raise TypeError(f"Linear: {name} must be an integer, got {n!r}")
             if n < 0:
                 raise ValueError(f"Linear: {name} must be >= 0, got {n}")
-        dt = dtypes.to_dtype(dtype, "Linear") or dtypes.float32
+        dt = dtypes.to_dtype(dtype, "Linear") or dtypes.get_default_dtype()
         if not dtypes.is_floating(dt):
             raise TypeError(f"Linear: parameters need a floating dtype, got {dtypes.dtype_name(dt)}")
         self.in_features, self.out_features = int(in_features), int(out_features)
@@ -85,6 +85,9 @@ class Linear(Module):
             return text + f"; one sample should have shape ({self.in_features},), a batch (N, {self.in_features})"
         if len(shape) == 2 and shape[0] == self.in_features:
             return text + "; the samples seem to be in the columns: transpose the input (x.T)"
+        if len(shape) > 2 and int(np.prod(shape[1:])) == self.in_features:
+            return (text + f"; each sample is {shape[1:]}: flatten it first, x.reshape(x.shape[0], -1) or "
+                    "nn.Flatten() before the layer")
         return text
 
     def extra_repr(self):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..core import Tensor
-from ..core import internal
+from ..core import dtypes, internal
 from ..core.printing import tensor_repr
 
 
@@ -27,7 +27,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = np.empty(0, dtype=np.float32)
+            data = np.empty(0, dtype=dtypes.get_default_dtype())
         elif not isinstance(data, (Tensor, np.ndarray)):
             raise TypeError(f"Parameter: data must be a Tensor or a NumPy array, got {type(data).__name__}; "
                             "wrap numbers or lists with tinygrad_lr.tensor(...) first")

@@ -438,8 +438,11 @@ class ReduceLROnPlateau(LRScheduler):
             return a < best * (1.0 - self.threshold) if self.threshold_mode == "rel" else a < best - self.threshold
         return a > best * (self.threshold + 1.0) if self.threshold_mode == "rel" else a > best + self.threshold
 
-    def step(self, metrics):
+    def step(self, metrics=None):
         """One epoch with validation metric ``metrics`` (a number or a one-element tensor)."""
+        if metrics is None:
+            raise TypeError("ReduceLROnPlateau.step() needs the value it watches, once per epoch: "
+                            "scheduler.step(val_loss)")
         current = float(metrics)
         self.last_epoch += 1
         if self._is_better(current, self.best):

@@ -26,5 +26,7 @@ def fallback(source, name):
                 return getattr(source, attr)
             except AttributeError:
                 pass
-        raise AttributeError(f"module {name!r} has no attribute {attr!r} (nor has {source.__name__!r})")
+        raise AttributeError(f"module {name!r} has no attribute {attr!r} (nor has {source.__name__!r}): "
+                             "tinygrad_lr has PyTorch's API for linear and logistic models, softmax regression "
+                             "and MLPs; README.md, 'Coming from PyTorch', lists what does not port")
     return __getattr__
