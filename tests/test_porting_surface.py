@@ -332,3 +332,15 @@ def test_is_floating_point():
     for name in DTYPES:
         t = tinygrad_lr.zeros(1, dtype=getattr(tinygrad_lr, name))
         assert t.is_floating_point() is tinygrad_lr.is_floating_point(t) is name.startswith("float")
+
+
+@pytest.mark.parametrize("values", [[[1.0, 0.0], [0.0, -2.0]], [0.0, 3.0, 0.0, 4.0], 3.0, 0.0, [[0.0]], []])
+def test_nonzero_as_pytorch(torch, values):
+    ours, theirs = tinygrad_lr.tensor(values), torch.tensor(values)
+    for a, b in [(ours.nonzero(), theirs.nonzero()), (tinygrad_lr.nonzero(ours), torch.nonzero(theirs))]:
+        assert a.dtype == tinygrad_lr.int64 and tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    ours_t, theirs_t = ours.nonzero(as_tuple=True), theirs.nonzero(as_tuple=True)
+    assert len(ours_t) == len(theirs_t)
+    for a, b in zip(ours_t, theirs_t):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -22,6 +22,7 @@ from .core.random import Generator, default_generator, initial_seed, manual_seed
 from . import autograd  # noqa: F401
 from . import data, nn, optim, utils  # noqa: F401  (the training stack, on top of the core)
 from . import linalg  # noqa: F401  (lstsq, solve: the closed form)
+from . import check, viz  # noqa: F401  (the tools: hand-derivation checks, graphs and the backward trace)
 from .serialization import load, save
 
 __version__ = "0.1.0"
@@ -64,6 +65,11 @@ logsumexp, cumsum, softmax, log_softmax = (_method(n) for n in ("logsumexp", "cu
 def where(condition, input=None, other=None):  # noqa: A002  (PyTorch's names)
     """input where condition is True, else other; ``where(condition)`` alone: the indices of the True elements."""
     return arithmetic.where(condition, input, other)
+
+
+def nonzero(input, *, as_tuple=False):  # noqa: A002
+    """The indices of the nonzero elements of input: (k, ndim) int64, or with as_tuple one tensor per dim."""
+    return arithmetic.nonzero(input, as_tuple)
 
 
 # ---- function forms of the classification ops: indexing, gathering, sorting, movement (issue 12) ----

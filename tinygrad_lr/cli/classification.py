@@ -161,9 +161,6 @@ def _train(problem, args):
 
 def cmd_fit_classifier(args, data):
     """``fit --task logistic|softmax``: train, then print the report (or --json)."""
-    for option, value in (("--plot", args.plot), ("--save", args.save)):
-        if value is not None:
-            raise CommandError(f"{option} is for --task regression; it is not available with --task {args.task}", 2)
     problem = Classifier(data, args.task, args.standardize, args.l2)
     if args.method in GD_METHODS and not args.standardize and problem.condition > 1e4:
         note(f"the features have very different scales (condition number {problem.condition:.1e}), so gradient "

@@ -74,6 +74,9 @@ def _optimizer_method_line(run, problem, args):
 
 
 def cmd_fit(args):
+    for option, value in (("--plot", args.plot), ("--save", args.save)):
+        if value is not None and args.task != "regression":
+            raise CommandError(f"{option} is for --task regression; it is not available with --task {args.task}", 2)
     prepare_plot(args.plot)
     if args.save is not None:
         check_output_path(args.save, "--save")

@@ -110,6 +110,14 @@ def maximum(a, b): return binary("maximum", Maximum, a, b)
 def minimum(a, b): return binary("minimum", Minimum, a, b)
 
 
+def nonzero(x, as_tuple=False):
+    """The indices of the nonzero elements, one row each: a (k, ndim) int64 tensor; with ``as_tuple``, one (k,)
+    tensor per dim (a 0-d x counting as 1-d), as in PyTorch. Indices have no gradient."""
+    if as_tuple:
+        return tuple(Tensor._make(i) for i in np.nonzero(np.atleast_1d(_values(x))))
+    return Tensor._make(np.argwhere(_values(x)))
+
+
 def where(condition, input=None, other=None):  # noqa: A002
     """input where condition is True, else other (Where, broadcasting); with the condition alone, the indices
     of its True elements, one int64 tensor per dim (``nonzero(as_tuple=True)``)."""
@@ -147,7 +155,8 @@ def compare(op, ufunc, a, b):
     da = a._data if isinstance(a, Tensor) else a
     db = b._data if isinstance(b, Tensor) else b
     try:
-        return Tensor._make(np.asarray(ufunc(da, db)))
+        result = ufunc(da, db)  # an array stays itself (a recorder's tracing array too, see capture.py)
+        return Tensor._make(result if isinstance(result, np.ndarray) else np.asarray(result))
     except ValueError:
         err = _broadcast_error(op, a, b)
         if err is None:

@@ -456,6 +456,10 @@ class Tensor:
         """self where condition is True, else other (``torch.where(condition, self, other)``)."""
         return arithmetic.where(condition, self, other)
 
+    def nonzero(self, *, as_tuple=False):
+        """The indices of the nonzero elements: a (k, ndim) int64 tensor, or a tuple of one per dim."""
+        return arithmetic.nonzero(self, as_tuple)
+
     # ---- comparisons: bool tensors, no gradient ------------------------------------
     def __eq__(self, other): return arithmetic.compare("eq", np.equal, self, other)
     def __ne__(self, other): return arithmetic.compare("ne", np.not_equal, self, other)
