@@ -20,7 +20,7 @@ from tinygrad_lr.autograd import Function
 
 PACKAGE = pathlib.Path(tinygrad_lr.__file__).parent
 CORE = PACKAGE / "core"
-LEAVES = {"dtypes", "grad_mode", "random", "arrays", "broadcast", "printing"}
+LEAVES = {"dtypes", "grad_mode", "random", "arrays", "broadcast", "printing", "copying"}
 
 
 def _imports(path):

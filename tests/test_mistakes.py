@@ -646,7 +646,35 @@ MISTAKES = [
             lambda tmp: optim.lr_scheduler.ReduceLROnPlateau(optim.SGD(_net().parameters(), lr=0.1)).step(),
             TypeError, r"^ReduceLROnPlateau\.step\(\) needs the value it watches, once per epoch",
             fix="scheduler.step(val_loss) once per epoch"),
+    # ---- copies, pickles and plots -------------------------------------------------------------
+    Mistake("deepcopy-a-non-leaf", "copy.deepcopy of the loss or another tensor computed by an op",
+            lambda tmp: __import__("copy").deepcopy(nn.MSELoss()(_net()(X), Y)), RuntimeError,
+            r"^copy\.deepcopy: only leaf tensors .* can be copied.*use t\.detach\(\) .* or t\.clone\(\)",
+            fix="copy.deepcopy(t.detach()) for the values, or t.clone() for a copy gradients flow through"),
+    Mistake("plot-a-parameter", "plt.plot(w) of a tensor that requires grad (a parameter, a model's output)",
+            lambda tmp: __import__("copy").copy(_net().weight[0]), RuntimeError,
+            r"^copy\.copy: only leaf tensors .*plt\.plot\(t\.detach\(\)\)",
+            fix="plt.plot(w.detach())"),
+    Mistake("pickle-a-tensor", "Pickling a tensor or a state_dict (pickle.dump, joblib)",
+            lambda tmp: pickle.dumps(_net().state_dict()), TypeError,
+            r"^pickle: a Tensor is not pickled.*tinygrad_lr\.save\(model\.state_dict\(\), 'model\.npz'\)",
+            fix="tinygrad_lr.save(model.state_dict(), path); copy.deepcopy(...) to copy in memory"),
+    Mistake("best-model-by-deepcopy", "best = copy.deepcopy(model.state_dict()) for early stopping",
+            lambda tmp: _best_state_dict(tmp), check=_checks(lambda r: r[0] != r[1]),
+            seen="works, as in PyTorch: the copy keeps the values of that moment while training goes on",
+            fix="nothing to do; net.load_state_dict(best) restores them"),
 ]
+
+
+def _best_state_dict(tmp):
+    """Snapshot the state_dict, train one step, and compare the snapshot with the model."""
+    import copy
+    net = _net()
+    best = copy.deepcopy(net.state_dict())
+    trainer = optim.SGD(net.parameters(), lr=0.1)
+    nn.MSELoss()(net(X), Y).backward()
+    trainer.step()
+    return float(best["weight"][0, 0]), float(net.weight[0, 0].detach())
 
 
 # ---- helpers of the optimizer entries at the end of the list ---------------------------------------

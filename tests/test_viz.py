@@ -260,3 +260,72 @@ def test_trace_removes_its_hook_after_an_error():
             out.backward()  # fails in the middle of the pass: MulBackward's saved values were freed
     assert [s["op"] for s in trace.steps] == ["SumBackward", "MulBackward", "SumBackward"]
     assert engine._step_hooks == hooks
+
+
+# ---- what a notebook shows ----------------------------------------------------------------------
+def test_to_dot_is_still_a_str_with_its_text_in_plain_view():
+    X, y, w, b, loss = linear_regression()
+    dot = viz.to_dot(loss, params={"w": w, "b": b})
+    assert isinstance(dot, str) and isinstance(dot, viz.Dot) and str(dot) == dot
+    assert type(str(dot)) is str and dot.startswith("digraph autograd {")
+
+    class Printer:                  # IPython's pretty printer, reduced to what _repr_pretty_ uses
+        def __init__(self):
+            self.out = ""
+
+        def text(self, s):
+            self.out += s
+    p = Printer()
+    dot._repr_pretty_(p, False)
+    assert p.out == str(dot)        # the lines themselves, not repr()'s escaped one-liner
+
+
+def test_the_graph_displays_as_svg_with_graphviz():
+    optional("graphviz")
+    need_dot()
+    X, y, w, b, loss = linear_regression()
+    dot = viz.to_dot(loss, params={"w": w, "b": b})
+    svg = dot._repr_svg_()
+    assert svg.startswith("<svg") and "MatmulBackward" in svg and ">w<" in svg
+    assert dot._repr_html_() is None        # one picture: the SVG
+    assert dot.svg() is svg                 # drawn once
+
+
+def test_without_graphviz_the_graph_displays_as_its_dot_text(monkeypatch):
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    x = tinygrad_lr.tensor([1.0], requires_grad=True)
+    dot = viz.to_dot(x * 2, params={"x<1>": x})
+    assert dot._repr_svg_() is None
+    page = dot._repr_html_()
+    assert "Graphviz is not installed" in page and "pip install graphviz" in page
+    assert "<pre>digraph autograd {" in page and 'label=&quot;x&lt;1&gt;\\n(1,)&quot;' in page
+    with pytest.raises(viz.GraphvizNotFound, match=r"to_dot: .*install both"):
+        dot.svg()
+
+
+def test_render_returns_a_path_that_displays_the_picture(tmp_path):
+    optional("graphviz")
+    need_dot()
+    X, y, w, b, loss = linear_regression()
+    svg = viz.render(loss, tmp_path / "graph.svg", params={"w": w, "b": b})
+    assert svg == str(tmp_path / "graph.svg") and isinstance(svg, viz.Drawing)
+    assert svg._repr_svg_().startswith("<svg") and svg._repr_png_() is None
+    png = viz.render(loss, tmp_path / "graph.png")
+    assert png._repr_png_() == open(png, "rb").read() and png._repr_svg_() is None
+
+
+def test_the_trace_displays_as_a_table_and_can_be_silent(capsys):
+    X, y, w, b, loss = linear_regression()
+    with viz.trace_backward(params={"w": w, "b": b}, verbose=False) as trace:
+        loss.backward()
+    assert capsys.readouterr().out == ""                    # verbose=False prints nothing ...
+    assert trace.text.startswith("backward trace:")          # ... and still keeps the text
+    page = trace._repr_html_()
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    assert len(rows) == 1 + len(trace.steps) == 7
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[5])
+    assert cells[:2] == ["5", "AddBackward"]
+    assert cells[3] == "shape (10, 1)"
+    assert cells[4].split("<br>") == [
+        "∂L/∂x → MatmulBackward: shape (10, 1)",
+        f"∂L/∂y → leaf b: shape (10, 1), summed over the broadcast dims to (1,) = [{b.grad.item():.4f}]"]

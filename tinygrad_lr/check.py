@@ -36,6 +36,7 @@ from typing import Optional
 
 import numpy as np
 
+from . import notebook
 from .autograd.grad import grad
 from .core import grad_mode, internal
 from .core.engine import sum_to_shape
@@ -74,7 +75,7 @@ class GradientCheck:
     """What ``check_gradients`` / ``check_module`` found: one ``InputCheck`` per input.
 
     Truthy when every input passes; ``result['w']`` is the check of input w;
-    ``str(result)`` is the printed report.
+    ``str(result)`` is the printed report; in a notebook it displays as an HTML table.
     """
 
     def __init__(self, title, rows):
@@ -103,11 +104,24 @@ class GradientCheck:
     def failures(self):
         return [r for r in self.rows if not r.passed]
 
-    def __str__(self):
+    _HEAD = ("input", "shape", "max abs error", "max rel error", "verdict")
+
+    def _body(self):
         def num(x):
             return "—" if x is None or np.isnan(x) else f"{x:.1e}"
-        head = ("input", "shape", "max abs error", "max rel error", "verdict")
-        body = [(r.name, str(r.shape), num(r.max_abs_error), num(r.max_rel_error), r.verdict) for r in self.rows]
+        return [(r.name, str(r.shape), num(r.max_abs_error), num(r.max_rel_error), r.verdict) for r in self.rows]
+
+    def _summary(self):
+        return ("all gradients agree" if self.passed else
+                f"{len(self.failures)} of {len(self.rows)} gradient(s) WRONG: " + ", ".join(r.name for r in self.failures))
+
+    def _repr_html_(self):
+        """The report as a table, for notebooks: a row per input, then the messages and the summary."""
+        notes = [f"{r.name}: {r.message}" for r in self.rows if r.message] + [self._summary()]
+        return notebook.table(self.title, self._HEAD, self._body(), notes)
+
+    def __str__(self):
+        head, body = self._HEAD, self._body()
         widths = [max(len(row[k]) for row in [head] + body) for k in range(4)]
         lines = [self.title]
         for row in [head] + body:
@@ -115,9 +129,7 @@ class GradientCheck:
         for r in self.rows:
             if r.message:
                 lines.append(f"{r.name}: {r.message}")
-        lines.append("all gradients agree" if self.passed else
-                     f"{len(self.failures)} of {len(self.rows)} gradient(s) WRONG: "
-                     + ", ".join(r.name for r in self.failures))
+        lines.append(self._summary())
         return "\n".join(lines)
 
     def __repr__(self):

@@ -6,6 +6,10 @@
 - ``trace_backward()``: a ``with`` block that prints each step of ``backward()`` in
   the order the engine runs it.
 
+In a Jupyter notebook all three display themselves: the DOT text of ``to_dot`` (a
+``str``) as the drawn graph (an SVG when Graphviz is installed, else the text), the file
+``render`` wrote as its picture, and a trace as a table of its steps.
+
 What the graph is: every op that ran on tensors requiring grad left a node,
 ``tensor.grad_fn`` (a ``Function`` instance, e.g. ``MatmulBackward``).  A node
 knows, for each of its inputs, where that input's gradient goes next
@@ -15,6 +19,7 @@ which is why constants such as the data ``X`` and ``y`` are not drawn.  Nodes
 do not keep their output tensors; the shape flowing along each edge is the one
 the consuming node recorded for its input.
 """
+import html
 import inspect
 import re
 import shutil
@@ -22,11 +27,12 @@ import sys
 
 import numpy as np
 
+from . import notebook
 from .core import internal
 from .core.function import Function
 from .core.tensor import Tensor
 
-__all__ = ["to_dot", "render", "trace_backward", "GraphvizNotFound"]
+__all__ = ["to_dot", "render", "trace_backward", "GraphvizNotFound", "Dot", "Drawing"]
 
 
 # ============================================================================
@@ -110,6 +116,8 @@ def to_dot(tensors, params=None):
     "leaf" boxes otherwise); the outputs (green), each with its shape.  Edges
     go the way the data flows, from inputs to ops to outputs.  Constants (``requires_grad=False``) are not part of the graph.
 
+    Returns a ``Dot``: the DOT text, a ``str``, that a notebook draws (see ``Dot``).
+
     Example::
 
         print(to_dot(loss, params={'w': w, 'b': b}))   # paste into https://dreampuf.github.io/GraphvizOnline
@@ -162,7 +170,7 @@ def to_dot(tensors, params=None):
             edges.append(f"  {op_id[t.grad_fn]} -> {out};")
         elif t.requires_grad:
             edges.append(f"  {leaf(t)} -> {out} [style=dashed];")
-    return "\n".join(lines + edges + ["}"]) + "\n"
+    return Dot("\n".join(lines + edges + ["}"]) + "\n")
 
 
 class GraphvizNotFound(ImportError, RuntimeError):
@@ -175,8 +183,85 @@ _INSTALL = ("install both: `pip install graphviz` (the Python package) and Graph
 _FORMATS = ("svg", "png", "pdf")
 
 
+def _draw(dot, format, op):
+    """The bytes of ``dot`` drawn by Graphviz in ``format``; GraphvizNotFound (naming ``op``) without it."""
+    try:
+        import graphviz
+    except ImportError:
+        raise GraphvizNotFound(f"{op}: the `graphviz` Python package is not installed; {_INSTALL}") from None
+    if shutil.which("dot") is None:
+        raise GraphvizNotFound(f"{op}: Graphviz's `dot` program was not found on PATH; {_INSTALL}")
+    try:
+        return graphviz.Source(dot).pipe(format=format)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFound(f"{op}: Graphviz's `dot` program could not be run; {_INSTALL}") from None
+
+
+def _svg_element(data):
+    """dot's SVG output from its ``<svg`` on (without the XML prologue), as text for a notebook."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    return text[text.find("<svg"):] if "<svg" in text else text
+
+
+class Dot(str):
+    """The DOT text of a graph (a ``str``: print it, write it to a file, pipe it to ``dot``).
+
+    A notebook draws it: ``to_dot(...)`` as a cell's last line shows the graph as an SVG
+    (``_repr_svg_``) when the ``graphviz`` package and Graphviz's ``dot`` are installed, and
+    otherwise the DOT text itself (``_repr_html_``), with how to get the picture.
+    """
+
+    def svg(self):
+        """The graph drawn as SVG text; raises GraphvizNotFound without Graphviz."""
+        cached = self.__dict__.get("_svg")
+        if cached is None:
+            cached = self.__dict__["_svg"] = _svg_element(_draw(str(self), "svg", "to_dot"))
+        return cached
+
+    def _repr_svg_(self):
+        try:
+            return self.svg()
+        except GraphvizNotFound:
+            return None  # then _repr_html_ shows the text
+
+    def _repr_html_(self):
+        if self._repr_svg_() is not None:
+            return None  # one picture is enough (a notebook prefers HTML to SVG when given both)
+        return ('<div><small>Graphviz is not installed, so here is the graph as DOT text; '
+                '<code>pip install graphviz</code> and <code>apt-get install graphviz</code> (or '
+                '<code>brew install graphviz</code>) draw it, or paste it into '
+                '<a href="https://dreampuf.github.io/GraphvizOnline">GraphvizOnline</a>.</small>'
+                f'<pre>{html.escape(str(self))}</pre></div>')
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))  # IPython's plain-text view: the lines, not an escaped one-line string
+
+
+class Drawing(str):
+    """The path of the file ``render`` wrote (a ``str``), which a notebook shows as the picture itself."""
+
+    def __new__(cls, path, format, data):
+        drawing = super().__new__(cls, path)
+        drawing.format, drawing.data = format, data
+        return drawing
+
+    def _repr_svg_(self):
+        return _svg_element(self.data) if self.format == "svg" else None
+
+    def _repr_png_(self):
+        return self.data if self.format == "png" else None
+
+    def _repr_pdf_(self):
+        return self.data if self.format == "pdf" else None
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(f"{self.format.upper()} of the graph written to {str(self)}")
+
+
 def render(tensors, path, format=None, params=None):
     """Draw the graph of ``to_dot(tensors, params)`` into ``path`` (SVG, PNG or PDF); returns ``path``.
+
+    The path returned is a ``Drawing``: a ``str`` that a notebook shows as the picture.
 
     Args:
         tensors, params: as for ``to_dot``.
@@ -193,20 +278,10 @@ def render(tensors, path, format=None, params=None):
         format = ext if ext in _FORMATS else "svg"
     if format not in _FORMATS:
         raise ValueError(f"render: format must be one of {', '.join(map(repr, _FORMATS))}, got {format!r}")
-    dot = to_dot(tensors, params)
-    try:
-        import graphviz
-    except ImportError:
-        raise GraphvizNotFound(f"render: the `graphviz` Python package is not installed; {_INSTALL}") from None
-    if shutil.which("dot") is None:
-        raise GraphvizNotFound(f"render: Graphviz's `dot` program was not found on PATH; {_INSTALL}")
-    try:
-        data = graphviz.Source(dot).pipe(format=format)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFound(f"render: Graphviz's `dot` program could not be run; {_INSTALL}") from None
+    data = _draw(str(to_dot(tensors, params)), format, "render")
     with open(path, "wb") as f:
         f.write(data)
-    return path
+    return Drawing(path, format, data)
 
 
 # ============================================================================
@@ -245,6 +320,7 @@ class trace_backward(internal.watch_backward):
     arriving, and for each input the gradient sent to it and where it goes (the
     op that made the input, or a leaf), including where a broadcast gradient was
     summed back to the input's shape.  Values are shown for small tensors.
+    In a notebook, the trace (``trace`` of ``with ... as trace``) displays as a table.
 
     Args:
         params: names for leaves, as in ``to_dot`` (``{'w': w, 'b': b}``).
@@ -252,6 +328,7 @@ class trace_backward(internal.watch_backward):
             to read the steps afterwards: ``.steps`` and ``.text`` keep them.
         max_values: show the values of gradients with at most this many elements.
         precision: digits after the point for those values.
+        verbose: False prints nothing (a notebook shows the table of ``trace`` instead).
 
     Example::
 
@@ -259,10 +336,10 @@ class trace_backward(internal.watch_backward):
             loss.backward()
     """
 
-    def __init__(self, params=None, file=None, max_values=6, precision=4):
+    def __init__(self, params=None, file=None, max_values=6, precision=4, verbose=True):
         super().__init__(self._hook)
         self.names = _param_names(params)
-        self.file, self.max_values, self.precision = file, max_values, precision
+        self.file, self.max_values, self.precision, self.verbose = file, max_values, precision, verbose
         self.steps, self.lines = [], []
         self._labels, self._count = {}, {}
 
@@ -271,6 +348,9 @@ class trace_backward(internal.watch_backward):
         self._say("backward trace: one step per op, newest op first; g = ∂L/∂out is the gradient arriving")
         return self
 
+    def __repr__(self):
+        return f"<trace_backward: {len(self.steps)} steps; .text has them as printed, .steps as data>"
+
     @property
     def text(self):
         """Everything printed so far."""
@@ -278,7 +358,8 @@ class trace_backward(internal.watch_backward):
 
     def _say(self, line):
         self.lines.append(line)
-        print(line, file=self.file if self.file is not None else sys.stdout)
+        if self.verbose:
+            print(line, file=self.file if self.file is not None else sys.stdout)
 
     def _label(self, target):
         """A node's name, numbered when several nodes share it (DivBackward, DivBackward#2)."""
@@ -295,19 +376,29 @@ class trace_backward(internal.watch_backward):
         formula = _formula(node) or f"(no formula: give {type(node).__name__} a docstring)"
         arg_names = _arg_names(node)
         sums = {i: (grad_shape, in_shape) for i, grad_shape, in_shape in summed}
-        sends = []
+        sends, said = [], []  # said: the text of each input's line, for the notebook's table
+        arriving = f"shape {_shape(g.shape)}{_values(g, self.max_values, self.precision)}"
         self._say(f"[{index}] {self._label(node):<16} {formula}")
-        self._say(f"      g: shape {_shape(g.shape)}{_values(g, self.max_values, self.precision)}")
+        self._say(f"      g: {arriving}")
         for i, (target, gi) in enumerate(zip(node.next_functions, input_grads)):
             arg = arg_names[i]
             if target is None or gi is None:
-                self._say(f"      {arg}: a constant, no gradient")
+                said.append(f"{arg}: a constant, no gradient")
+                self._say(f"      {said[-1]}")
                 sends.append((arg, None, None, None))
                 continue
             where = self._label(target)
             shape = f"shape {_shape(gi.shape)}" if i not in sums else \
                 f"shape {_shape(sums[i][0])}, summed over the broadcast dims to {_shape(sums[i][1])}"
-            self._say(f"      ∂L/∂{arg} → {where}: {shape}{_values(gi, self.max_values, self.precision)}")
+            said.append(f"∂L/∂{arg} → {where}: {shape}{_values(gi, self.max_values, self.precision)}")
+            self._say(f"      {said[-1]}")
             sends.append((arg, where, tuple(gi.shape), sums.get(i, (None,))[0]))
         self.steps.append({"index": index, "op": self._label(node), "formula": formula,
-                           "grad_shape": tuple(g.shape), "sends": sends})
+                           "grad_shape": tuple(g.shape), "sends": sends, "g": arriving, "to_inputs": said})
+
+    def _repr_html_(self):
+        """The steps as a table: one row per op, in the order backward ran them."""
+        return notebook.table(
+            "backward trace: one step per op, newest op first; g = ∂L/∂out is the gradient arriving",
+            ("step", "op", "formula", "g arriving", "sent to the inputs"),
+            [(s["index"], s["op"], s["formula"], s["g"], s["to_inputs"]) for s in self.steps])

@@ -24,7 +24,8 @@ derivations, ``viz`` for the graph.  The files, from the bottom up::
 
 A mistake in the input (a missing file, an unknown column, a bad cell, a bad
 option) is reported in one line on standard error, ``tinygrad-lr: error: ...``,
-with exit status 2 for a bad command line and 1 for the rest.
+with exit status 2 for a bad command line and 1 for the rest.  ``main(argv, exit=False)``
+returns that status instead of raising ``SystemExit`` (for notebooks and scripts).
 """
 import io
 import os
@@ -50,12 +51,28 @@ def _tolerant_output():
             pass
 
 
-def main(argv=None):
-    """Run the command line ``argv`` (default: sys.argv[1:]); returns the exit status, raises SystemExit on errors."""
+def main(argv=None, *, exit=True):
+    """Run the command line ``argv`` (default: sys.argv[1:]) and return its exit status (0 on success).
+
+    With ``exit=True`` (the ``tinygrad-lr`` program) an error ends the program: ``SystemExit``
+    with status 2 for a bad command line, 1 for the rest, 130 for Ctrl-C.  ``exit=False`` (like
+    ``unittest.main``'s) returns those statuses instead, so that a notebook or a script can call
+    ``main(["fit", "data.csv", "--target", "y"], exit=False)`` in-process; the messages are the same.
+    """
+    status = _run(sys.argv[1:] if argv is None else list(argv), exit)
+    if exit and status != 0:
+        raise SystemExit(status)
+    return status
+
+
+def _run(argv, exiting):
+    """The exit status of the command line ``argv``; every error is reported on stderr in one line."""
     _tolerant_output()
     parser = build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = parser.parse_args(argv or ["demo"])
+    try:
+        args = parser.parse_args(argv or ["demo"])
+    except SystemExit as e:     # argparse printed the usage and the error (or --help, status 0)
+        return e.code if isinstance(e.code, int) else 2
     if getattr(args, "features", None) is not None:
         args.features = column_list(args.features)
     try:
@@ -63,11 +80,12 @@ def main(argv=None):
     except CommandError as e:
         sys.stdout.flush()
         print(f"{PROG}: error: {e}", file=sys.stderr)
-        raise SystemExit(e.status) from None
+        return e.status
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted", file=sys.stderr)
-        raise SystemExit(130) from None
+        return 130
     except BrokenPipeError:     # `tinygrad-lr ... | head`: the reader left; say nothing more
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(1) from None
+        if exiting:             # the program ends: stop Python's last flush from failing on the closed pipe
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 1

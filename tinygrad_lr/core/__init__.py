@@ -3,7 +3,8 @@
 Nothing here imports anything above it (nn, optim, data, the tools).  The files, bottom up:
 
 - leaves (import nothing of the package): ``dtypes``, ``grad_mode``, ``random``, ``arrays``
-  (Python data to arrays; ``Size``, ``device``), ``broadcast`` (the adjoint of broadcasting), ``printing``;
+  (Python data to arrays; ``Size``, ``device``), ``broadcast`` (the adjoint of broadcasting), ``printing``,
+  ``copying`` (``copy.copy``, ``copy.deepcopy`` and the refusal of pickle);
 - ``tensor``: the Tensor class; ``function``: the Function class (a graph node);
 - ``primitives``: the table of differentiable ops, forward and backward side by side;
 - the front end that Tensor's methods call: ``operands`` (arguments, promotion), ``arithmetic``,

@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from . import dtypes, printing, random
+from . import copying, dtypes, printing, random
 from .arrays import Size, check_device, device, to_array
 
 
@@ -193,7 +193,10 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self.numpy(), dtype=dtype)
+        """The values for NumPy: ``np.asarray(t)`` shares memory, ``np.array(t)`` copies; matplotlib plots them."""
+        values = self.numpy()  # refused, as numpy() is, when the tensor requires grad
+        array = values if dtype is None else values.astype(dtype, copy=False)
+        return array.copy() if copy and array is values else array
 
     def __float__(self):
         return float(self.item())
@@ -234,8 +237,10 @@ class Tensor:
 
     __hash__ = object.__hash__  # == compares element-wise, so hash by identity
 
-    def __getstate__(self):
-        raise TypeError("tensors are not pickled: use tinygrad_lr.save(state_dict, path)")
+    # copy.copy / copy.deepcopy follow PyTorch; pickle is refused (see copying.py for both)
+    def __copy__(self): return copying.shallow_copy(self)
+    def __deepcopy__(self, memo): return copying.deep_copy(self, memo)
+    def __getstate__(self): return copying.refuse_pickle(self)
 
     # ---- dtype and copies (recorded, so gradients flow through) ----------------
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):

@@ -36,11 +36,13 @@ class Parameter(Tensor):
             self.requires_grad_(True)  # refuses integer data, with a message that says so
 
     def __deepcopy__(self, memo):
-        """``copy.deepcopy(model)``: a new parameter with copied values (and gradient)."""
+        """``copy.deepcopy(model)``: a new parameter with copied values, the same requires_grad and no ``.grad``.
+
+        As in PyTorch, the gradient stays behind (a plain tensor's deep copy takes it along): the
+        copy of a model (a target network, the best model so far) starts without gradients.
+        """
         copy = Parameter(internal.copy_array(self), self.requires_grad)
-        if self.grad is not None:
-            copy.grad = internal.wrap(internal.copy_array(self.grad))
-        memo[id(self)] = copy
+        memo[id(self)] = copy  # a parameter shared by two layers stays shared in the copy
         return copy
 
     def __repr__(self):
