@@ -7,9 +7,16 @@ Every case runs its contenders in interleaved rounds in this one process and
 reports medians, so a noisy machine slows all of them alike; the numbers that
 matter are the ratios tinygrad_lr / NumPy and tinygrad_lr / PyTorch.
 
+Contenders: "numpy" is the hand-written loop that also computes the loss each step; "numpy-noloss"
+computes only what the update needs (the baseline of the compile targets); "tinygrad_lr" is the
+idiomatic eager loop; "compiled" is the same loop with its step under tinygrad_lr.compile,
+returning the loss, and "compiled-noloss" the compiled step without returning it.
+
 Cases:
   small       linear regression 1000 × 2, batch 10: time per mini-batch SGD step
   adam        the same problem and batches, optim.Adam instead of SGD: time per step
+  momentum    the same problem and batches, SGD with momentum 0.9: time per step
+  mlp         an MLP 20 → 64 → ReLU → 10 with cross entropy, 2000 samples, batch 64, SGD: eager against compiled
   large       linear regression 100,000 × 256, batch 1024: time per step
   dataloader  one shuffled epoch of the large data, no training
   memory      peak RSS while training 1,000,000 × 100 float32 for one epoch, against the data size;
@@ -44,6 +51,7 @@ def _load_torch():
         torch = None
 
 LR = 0.01
+MOMENTUM = 0.9
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8   # Adam's defaults
 
 
@@ -69,6 +77,43 @@ def numpy_epoch(state, batch_size):
         k = len(idx)
         w -= LR * (xb.T @ r) / k            # ∂ℓ/∂w = Xᵀ(ŷ − y)/k
         b -= LR * r.sum(axis=0) / k         # ∂ℓ/∂b = Σ(ŷ − y)/k
+        steps += 1
+    return steps
+
+
+def numpy_noloss_epoch(state, batch_size):
+    """The floor without the loss: only what the update needs (the compile targets' baseline)."""
+    X, y, w, b, rng = state["X"], state["y"], state["w"], state["b"], state["rng"]
+    perm = rng.permutation(len(X))
+    steps = 0
+    for i in range(0, len(X), batch_size):
+        idx = perm[i:i + batch_size]
+        xb, yb = X[idx], y[idx]
+        r = xb @ w + b - yb                 # ŷ − y
+        k = len(idx)
+        w -= LR * (xb.T @ r) / k            # ∂ℓ/∂w = Xᵀ(ŷ − y)/k
+        b -= LR * r.sum(axis=0) / k         # ∂ℓ/∂b = Σ(ŷ − y)/k
+        steps += 1
+    return steps
+
+
+def numpy_momentum_epoch(state, batch_size):
+    """The floor for SGD with momentum μ = 0.9, without the loss: b ← μb + g, θ ← θ − η·b."""
+    X, y, w, b, rng = state["X"], state["y"], state["w"], state["b"], state["rng"]
+    bw, bb = state["m"]
+    perm = rng.permutation(len(X))
+    steps = 0
+    for i in range(0, len(X), batch_size):
+        idx = perm[i:i + batch_size]
+        xb, yb = X[idx], y[idx]
+        r = xb @ w + b - yb
+        k = len(idx)
+        bw *= MOMENTUM
+        bw += (xb.T @ r) / k
+        bb *= MOMENTUM
+        bb += r.sum(axis=0) / k
+        w -= LR * bw
+        b -= LR * bb
         steps += 1
     return steps
 
@@ -112,6 +157,36 @@ def framework_epoch(state, batch_size=None):
     return steps
 
 
+def compiled_epoch(state, batch_size=None):
+    """The idiomatic loop with its step under tinygrad_lr.compile (state["step"]); the loss is returned."""
+    step = state["step"]
+    steps = 0
+    for xb, yb in state["loader"]:
+        step(xb, yb)
+        steps += 1
+    return steps
+
+
+def compiled_state(X, y, batch_size, optimizer="sgd", loss=True):
+    state = tinygrad_state(X, y, batch_size, optimizer)
+    net, loss_fn, opt = state["net"], state["loss_fn"], state["opt"]
+
+    def train_step(xb, yb):
+        loss = loss_fn(net(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    def train_step_noloss(xb, yb):
+        opt.zero_grad()
+        loss_fn(net(xb), yb).backward()
+        opt.step()
+
+    state["step"] = tg.compile(train_step if loss else train_step_noloss)
+    return state
+
+
 def numpy_state(X, y, batch_size):
     d = X.shape[1]
     w, b = np.zeros((d, 1), np.float32), np.zeros(1, np.float32)
@@ -122,6 +197,8 @@ def numpy_state(X, y, batch_size):
 def _optimizer(framework, params, optimizer):
     if optimizer == "adam":
         return framework.optim.Adam(params, lr=LR, betas=(BETA1, BETA2), eps=EPS)
+    if optimizer == "momentum":
+        return framework.optim.SGD(params, lr=LR, momentum=MOMENTUM)
     return framework.optim.SGD(params, lr=LR)
 
 
@@ -164,14 +241,47 @@ def timed_rounds(contenders, rounds):
 
 def training_case(n, d, batch_size, rounds, optimizer="sgd"):
     X, y = make_data(n, d)
-    states = {"numpy": numpy_state(X, y, batch_size), "tinygrad_lr": tinygrad_state(X, y, batch_size, optimizer)}
-    numpy_loop = numpy_adam_epoch if optimizer == "adam" else numpy_epoch
-    contenders = {"numpy": lambda: numpy_loop(states["numpy"], batch_size),
-                  "tinygrad_lr": lambda: framework_epoch(states["tinygrad_lr"])}
+    states = {"numpy": numpy_state(X, y, batch_size), "tinygrad_lr": tinygrad_state(X, y, batch_size, optimizer),
+              "compiled": compiled_state(X, y, batch_size, optimizer)}
+    numpy_loop = {"adam": numpy_adam_epoch, "momentum": numpy_momentum_epoch}.get(optimizer, numpy_epoch)
+    contenders = {"numpy": lambda: numpy_loop(states["numpy"], batch_size)}
+    if optimizer == "sgd":
+        states["numpy-noloss"] = numpy_state(X, y, batch_size)
+        contenders["numpy-noloss"] = lambda: numpy_noloss_epoch(states["numpy-noloss"], batch_size)
+    contenders["tinygrad_lr"] = lambda: framework_epoch(states["tinygrad_lr"])
+    contenders["compiled"] = lambda: compiled_epoch(states["compiled"])
+    if optimizer != "adam":
+        states["compiled-noloss"] = compiled_state(X, y, batch_size, optimizer, loss=False)
+        contenders["compiled-noloss"] = lambda: compiled_epoch(states["compiled-noloss"])
     if torch is not None:
         states["torch"] = torch_state(X, y, batch_size, optimizer)
         contenders["torch"] = lambda: framework_epoch(states["torch"])
     return timed_rounds(contenders, rounds)
+
+
+def mlp_case(n, rounds, batch_size=64):
+    """An MLP 20 → 64 → ReLU → 10 with cross entropy and SGD: the eager loop against the compiled one."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, 20), dtype=np.float32)
+    y = rng.integers(0, 10, n)
+    states = {}
+    for name in ("tinygrad_lr", "compiled"):
+        tg.manual_seed(1)
+        net = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 10))
+        loss_fn, opt = nn.CrossEntropyLoss(), tg.optim.SGD(net.parameters(), lr=0.05, momentum=MOMENTUM)
+        loader = data.DataLoader(data.TensorDataset(tg.from_numpy(X), tg.from_numpy(y)), batch_size=batch_size,
+                                 shuffle=True)
+        states[name] = {"net": net, "loss_fn": loss_fn, "opt": opt, "loader": loader}
+
+        def train_step(xb, yb, net=net, loss_fn=loss_fn, opt=opt):
+            loss = loss_fn(net(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+        states[name]["step"] = tg.compile(train_step)
+    return timed_rounds({"tinygrad_lr": lambda: framework_epoch(states["tinygrad_lr"]),
+                         "compiled": lambda: compiled_epoch(states["compiled"])}, rounds)
 
 
 def dataloader_case(n, d, batch_size, rounds):
@@ -254,17 +364,24 @@ def memory_case(n, d, batch_size, growth_steps):
 def ratio_line(name, res, unit_scale, unit):
     parts = [f"{k} {v * unit_scale:9.1f} {unit}" for k, v in res.items()]
     line = f"{name:<11}" + " | ".join(parts)
-    ratios = [f"tinygrad_lr/numpy {res['tinygrad_lr'] / res['numpy']:.2f}x"]
+    ratios = []
+    for base in ("numpy", "numpy-noloss", "tinygrad_lr"):
+        if base not in res:
+            continue
+        for k in ("tinygrad_lr", "compiled", "compiled-noloss"):
+            if k in res and k != base:
+                ratios.append(f"{k}/{base} {res[k] / res[base]:.2f}x")
     if "torch" in res:
         ratios.append(f"tinygrad_lr/torch {res['tinygrad_lr'] / res['torch']:.2f}x")
-    return line + "   ->  " + ", ".join(ratios)
+    return line + "\n" + " " * 11 + "->  " + ", ".join(ratios)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, to prove the runner works")
     p.add_argument("--rounds", type=int, default=None, help="interleaved rounds per case")
-    p.add_argument("--only", choices=["small", "adam", "large", "dataloader", "memory"], action="append")
+    p.add_argument("--only", choices=["small", "adam", "momentum", "large", "mlp", "dataloader", "memory"],
+                   action="append")
     p.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.memory_child:
@@ -273,7 +390,7 @@ def main(argv=None):
     _load_torch()
     q = args.quick
     rounds = args.rounds or (3 if q else 15)
-    cases = args.only or ["small", "adam", "large", "dataloader", "memory"]
+    cases = args.only or ["small", "adam", "momentum", "large", "mlp", "dataloader", "memory"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"NumPy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}"
           + (" [quick mode]" if q else ""))
@@ -281,9 +398,13 @@ def main(argv=None):
         print(ratio_line("small", training_case(1000, 2, 10, rounds), 1e6, "us/step"))
     if "adam" in cases:
         print(ratio_line("adam", training_case(1000, 2, 10, rounds, "adam"), 1e6, "us/step"))
+    if "momentum" in cases:
+        print(ratio_line("momentum", training_case(1000, 2, 10, rounds, "momentum"), 1e6, "us/step"))
     if "large" in cases:
         n, d = (5000, 32) if q else (100_000, 256)
         print(ratio_line("large", training_case(n, d, 1024 if not q else 128, rounds), 1e6, "us/step"))
+    if "mlp" in cases:
+        print(ratio_line("mlp", mlp_case(500 if q else 2000, rounds), 1e6, "us/step"))
     if "dataloader" in cases:
         n, d = (5000, 32) if q else (100_000, 256)
         print(ratio_line("dataloader", dataloader_case(n, d, 1024 if not q else 128, rounds), 1e3, "ms/epoch"))

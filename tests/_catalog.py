@@ -249,8 +249,9 @@ CATALOG = BINARY + UNARY + MATMUL + REDUCE + MOVEMENT + INDEX + JOIN
 # reductions and softmax in _catalog_math.py; indexing, gathering, sorting and movement in _catalog_tensor.py.
 from _catalog_math import MATH  # noqa: E402
 from _catalog_tensor import TENSOR  # noqa: E402
+from _catalog_surface import SURFACE  # noqa: E402  (%, rounding, more math, structure, in place: tests/_catalog_surface.py)
 
-CATALOG = CATALOG + MATH + TENSOR
+CATALOG = CATALOG + MATH + TENSOR + SURFACE
 
 assert len({op.name for op in CATALOG}) == len(CATALOG), "catalog names must be unique (they are test ids)"
 

@@ -701,9 +701,11 @@ OPS = {
 # The classification ops draw from files of their own, with the same (op function, weight) entries.
 from _fuzz_ops_math import OPS_MATH  # noqa: E402
 from _fuzz_ops_tensor import OPS_TENSOR  # noqa: E402
+from _fuzz_ops_surface import OPS_SURFACE  # noqa: E402  (%, rounding, more math, masks, structure, in place)
 
 OPS.update(OPS_MATH)
 OPS.update(OPS_TENSOR)
+OPS.update(OPS_SURFACE)
 
 
 @st.composite

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tinygrad_lr
-from _fuzz_graphs import OPS, as_array, budget, gradients, grad_leaves, loss_of, programs, run
+from _fuzz_graphs import OPS, as_array, budget, gradients, grad_leaves, loss_of, namespace, programs, run
 from conftest import optional
 
 FUZZ = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=not budget.long,
@@ -182,3 +182,45 @@ def test_float32_graphs_keep_pytorchs_dtypes(program):
         assert (a is None) == (t is None)
         if a is not None:
             assert a.dtype == np.float32 and str(t.dtype) == "torch.float32"
+
+
+# ---- compiled mode: the same graph as a step under tinygrad_lr.compile gives eager's numbers ------------
+def _fuzz_step(program):
+    """A step that runs ``program`` on its leaves (the step's arguments), then loss.backward()."""
+    weights = {o: tinygrad_lr.from_numpy(program.weights[o].astype("float64")) for o in program.outputs}
+
+    def step(*leaves):
+        ns = namespace(tinygrad_lr)
+        for name, t in zip(program.leaves, leaves):
+            ns[name] = t
+        ns.update(program.consts)
+        exec(program.code(), ns)
+        terms = [(ns[o] * weights[o]).sum() for o in program.outputs]   # loss_of, with weights made once
+        loss = sum(terms[1:], terms[0])
+        if loss.requires_grad:
+            loss.backward()
+        return loss
+    return step
+
+
+@settings(max_examples=budget(60, 5_000), **FUZZ)
+@given(programs())
+def test_random_graphs_compiled_match_eager(program):
+    """Six calls of the compiled step (recorded, then replayed when the recordings agree, else eager), on
+    other leaf values each call, give exactly the eager step's loss and gradients, call by call."""
+    import warnings
+    eager, compiled = _fuzz_step(program), tinygrad_lr.compile(_fuzz_step(program))
+
+    def leaves(call):   # other values each call: a value the program wrongly baked in would show
+        return [tinygrad_lr.tensor(a * (1 + 0.125 * call) if a.dtype.kind == "f" else a, requires_grad=rg)
+                for a, rg in program.leaves.values()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # steps that cannot be compiled say so once; that is fine here
+        for call in range(6):
+            a, b = leaves(call), leaves(call)
+            la, lb = eager(*a), compiled(*b)
+            np.testing.assert_array_equal(as_array(la), as_array(lb))
+            for x, y in zip(a, b):
+                assert (x.grad is None) == (y.grad is None)
+                if x.grad is not None:
+                    np.testing.assert_array_equal(as_array(x.grad), as_array(y.grad))

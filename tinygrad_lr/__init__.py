@@ -24,6 +24,7 @@ from . import data, nn, optim, utils  # noqa: F401  (the training stack, on top 
 from . import linalg  # noqa: F401  (lstsq, solve: the closed form)
 from . import check, viz  # noqa: F401  (the tools: hand-derivation checks, graphs and the backward trace)
 from .serialization import load, save
+from .jit import compile  # noqa: A004  (torch.compile: record a training step, replay it as NumPy)
 
 __version__ = "0.1.0"
 
@@ -79,6 +80,22 @@ index_select, masked_fill = _method("index_select"), _method("masked_fill")
 sort, argsort, topk = (_method(n) for n in ("sort", "argsort", "topk"))
 permute, movedim, moveaxis, tile, flip = (_method(n) for n in ("permute", "movedim", "moveaxis", "tile", "flip"))
 split, chunk, unbind = (_method(n) for n in ("split", "chunk", "unbind"))
+
+# ---- function forms of the rest of the surface: %, //, rounding, more math, logic, structure ----
+remainder, fmod, floor_divide = (_method(n) for n in ("remainder", "fmod", "floor_divide"))
+floor, ceil, trunc, fix, frac = (_method(n) for n in ("floor", "ceil", "trunc", "fix", "frac"))
+log2, log10, exp2, sinh, cosh, erf = (_method(n) for n in ("log2", "log10", "exp2", "sinh", "cosh", "erf"))
+asin, acos, atan, atan2, hypot = (_method(n) for n in ("asin", "acos", "atan", "atan2", "hypot"))
+arcsin, arccos, arctan, arctan2 = (_method(n) for n in ("arcsin", "arccos", "arctan", "arctan2"))
+logical_and, logical_or, logical_xor, logical_not = (
+    _method(n) for n in ("logical_and", "logical_or", "logical_xor", "logical_not"))
+bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (
+    _method(n) for n in ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"))
+narrow, roll, diag, triu, tril, trace = (_method(n) for n in ("narrow", "roll", "diag", "triu", "tril", "trace"))
+cumprod, diff, unique, count_nonzero, median = (
+    _method(n) for n in ("cumprod", "diff", "unique", "count_nonzero", "median"))
+
+from .core.structure import einsum  # noqa: E402  (composed of permutes, products and sums)
 
 # ---- devices, default dtype and comparisons of whole tensors (issue 12) ----
 import numpy as _np

@@ -124,6 +124,13 @@ def _tensor(array, dtype):
     return internal.wrap(np.array(array, dtype=dtype, order="C"))  # a copy, 0-d stays 0-d
 
 
+def _column_scales(a):
+    """The largest |entry| of each column (1 for a column of zeros), and which columns are zero:
+    A = (A·D⁻¹)·D with D = diag(scales)."""
+    scale = np.abs(a).max(axis=0) if a.shape[0] else np.zeros(a.shape[1])
+    return np.where(scale > 0, scale, 1.0), scale == 0
+
+
 def _default_rcond(m, n):
     """Singular values below rcond·σ₁ count as zero (NumPy's and PyTorch's default rcond: eps·max(m, n))."""
     return np.finfo(np.float64).eps * max(m, n)
@@ -147,6 +154,11 @@ def lstsq(A, B, rcond=None, *, driver=None):
     X = V Σ⁺ UᵀB, where Σ⁺ inverts the r singular values larger than rcond·σ₁ and
     zeroes the others (r is the numerical rank).  This is more accurate than
     solving the normal equations, whose matrix AᵀA has the squared condition number.
+    With the default rcond, the SVD is of A·D⁻¹, each column divided by its largest
+    |entry| (D = diag of those), and X = D⁻¹·V Σ⁺ UᵀB: the rank is judged relative to
+    each column's own scale, so a feature in units of 1e39 next to one in units of 1
+    is not taken for a dependent column, and values near 1e300 do not overflow.  (An
+    explicit rcond keeps NumPy's and PyTorch's meaning: relative to σ₁ of A itself.)
 
     Args:
         A: matrix of shape (m, n) (for linear regression, [X 1]).
@@ -176,20 +188,32 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise ValueError(f"{op}: driver must be one of None, 'gels', 'gelsy', 'gelsd', 'gelss', got {driver!r}")
     a, b, dtype = _matrix_and_rhs(op, A, B, square=False)
     m, n = a.shape
+    default_rcond = rcond is None
     if rcond is None:
         rcond = _default_rcond(m, n)
     elif isinstance(rcond, bool) or not isinstance(rcond, (int, float, np.floating)) or rcond < 0:
         raise ValueError(f"{op}: rcond must be a number >= 0, got {rcond!r}")
 
-    U, s, Vt = np.linalg.svd(a, full_matrices=False)            # A = U diag(s) Vᵀ
+    scale, zero = _column_scales(a) if default_rcond else (np.ones(n), np.zeros(n, bool))
+    try:
+        U, s, Vt = np.linalg.svd(a / scale, full_matrices=False)   # A·D⁻¹ = U diag(s) Vᵀ, D = diag(scale)
+    except np.linalg.LinAlgError as e:
+        raise LinAlgError(f"{op}: the singular value decomposition of A (shape {a.shape}) failed ({e}); the values "
+                          f"of A range up to {np.abs(a).max():.3g}") from None
     keep = s > rcond * s[0] if s.size and s[0] > 0 else np.zeros(s.shape, bool)
     rank = int(keep.sum())
     s_inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)  # Σ⁺: 1/σ for the kept values, 0 for the rest
     b2 = b.reshape(m, -1)
-    x = Vt.T @ (s_inv[:, None] * (U.T @ b2))                    # X = V Σ⁺ Uᵀ B
+    x = Vt.T @ (s_inv[:, None] * (U.T @ b2)) / scale[:, None]  # X = D⁻¹ V Σ⁺ Uᵀ B
 
     if rank < n:
+        if default_rcond:                  # the solution of smallest ‖x‖: x's part in the row space of A = U S Vᵀ D
+            rows = np.linalg.qr((Vt[:rank] * scale).T)[0] if rank else np.zeros((n, 0))
+            x = rows @ (rows.T @ x)
+            x[zero] = 0.0                  # exactly: a column of zeros gets no weight in the minimum-norm solution
         warnings.warn(_rank_warning(op, a.shape, rank, Vt[rank:]), stacklevel=2)
+    if default_rcond:                      # A's own singular values: A = U·(diag(s) Vᵀ D), U orthonormal
+        s = np.linalg.svd(s[:, None] * Vt * scale, compute_uv=False)
     if m > n and rank == n:
         residuals = ((a @ x - b2) ** 2).sum(axis=0)
         residuals = residuals.reshape(()) if b.ndim == 1 else residuals

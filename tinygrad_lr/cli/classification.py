@@ -26,6 +26,7 @@ import tinygrad_lr
 from .. import nn
 from .output import CommandError, note, table
 from .problem import GD_METHODS, Problem
+from .methods import fit_lbfgs, method_line, print_history
 from .training import BATCH_SIZE, _new_model, gradient_descent, gradient_norm, l2_penalty, newton
 
 TASKS = ("regression", "logistic", "softmax")
@@ -151,7 +152,6 @@ def _train(problem, args):
         return newton(problem, steps=args.epochs or NEWTON_STEPS, lr=1.0 if args.lr is None else args.lr,
                       damping=_damping(problem, args), quiet=quiet, tol=NEWTON_TOL)
     if args.optimizer == "lbfgs":
-        from .fit import fit_lbfgs                      # fit.py imports this module: import it late
         return fit_lbfgs(problem, args)
     return gradient_descent(problem, method, lr=args.lr, epochs=args.epochs,
                             batch_size=args.batch_size or min(BATCH_SIZE, problem.data.n),
@@ -216,7 +216,6 @@ def _report(run, problem, args):
 
 
 def _print(run, problem, report, args):
-    from .fit import gd_method_line, print_history     # fit.py imports this module: import its helpers late
     data = problem.data
     classes = " and ".join(report["classes"]) if args.task == "logistic" else ", ".join(report["classes"])
     print(f"fit: {data.name}, {data.n} rows: {args.task} regression of {data.target} (classes {classes}) from "
@@ -227,7 +226,7 @@ def _print(run, problem, report, args):
               f"{_damping(problem, args):.3g}·I)⁻¹∇ℓ, H = {hessian}, until ‖∇ℓ‖ ≤ {NEWTON_TOL:g}"
               + (" (IRLS)" if args.task == "logistic" else ""))
     else:
-        print(gd_method_line(run, problem, args))
+        print(method_line(run, problem, args))
     print_history(run, args)
     print()
     names = problem.columns

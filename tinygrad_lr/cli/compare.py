@@ -13,7 +13,7 @@ import numpy as np
 from . import plots
 from .csvfile import read_csv
 from .output import CommandError, prepare_plot, save_plot, table
-from .parser import check_batch_size
+from .parser import check_batch_size, column_list
 from .problem import GD_METHODS, LOSS, LOSS_DEFINITION, LR_FACTOR, NAMES, Problem, synthetic_data
 from .training import BATCH_SIZE, COMPARE_METHODS, compare_methods
 
@@ -106,8 +106,8 @@ def cmd_compare(args):
         raise CommandError("compare: --target is required with a data file: name the column to predict", 2)
     if args.epochs < 1:
         raise CommandError(f"--epochs must be at least 1, got {args.epochs}", 2)
-    datasets = [read_csv(path, args.target, args.features, args.drop_bad_rows, args.delimiter, "compare")
-                for path in args.data] or [synthetic_data(args.seed)]
+    datasets = [read_csv(path, args.target, args.features, args.drop_bad_rows, args.delimiter, "compare",
+                         exclude=column_list(args.exclude)) for path in args.data] or [synthetic_data(args.seed)]
     for data in datasets:
         check_batch_size(args.batch_size, data)
     reports, panels = [], []

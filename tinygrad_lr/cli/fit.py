@@ -14,12 +14,14 @@ import numpy as np
 import tinygrad_lr
 from .. import nn
 from . import classification, plots
-from .csvfile import read_csv
-from .output import CommandError, check_output_path, note, prepare_plot, save_plot, table
-from .parser import check_batch_size
-from .problem import GD_METHODS, LOSS, LOSS_DEFINITION, NAMES, RIDGE_DEFINITION, Problem
-from .optimizers import ADAPTIVE, DEFAULT_LR, LBFGS_EVALUATIONS
-from .training import BATCH_SIZE, EPOCHS, closed_form, gradient_descent, lbfgs, newton
+from .csvfile import note_unused, read_csv
+from .output import CommandError, check_output_path, note, numerical_failures, prepare_plot, save_plot, table, warn
+from .parser import check_batch_size, column_list
+from .problem import (GD_METHODS, LOSS, LOSS_DEFINITION, RIDGE_DEFINITION, Problem, column_mean_and_std,
+                      standardized_condition, without_constant_condition)
+from .optimizers import ADAPTIVE
+from .methods import fit_lbfgs, method_line, print_history
+from .training import BATCH_SIZE, EPOCHS, closed_form, gradient_descent, newton
 
 OPTION_USE = {"--lr": ("minibatch", "sgd", "batch", "newton"), "--epochs": ("minibatch", "sgd", "batch", "newton"),
               "--batch-size": ("minibatch",), "--momentum": ("minibatch", "sgd", "batch"),
@@ -41,14 +43,6 @@ def _run_method(problem, method, args):
                             quiet=args.quiet or args.json, optimizer=args.optimizer)
 
 
-def fit_lbfgs(problem, args):
-    """--optimizer lbfgs: full-batch L-BFGS whatever the gradient --method; --epochs counts its closure calls."""
-    run = lbfgs(problem, evaluations=args.epochs or LBFGS_EVALUATIONS,
-                lr=DEFAULT_LR["lbfgs"] if args.lr is None else args.lr, quiet=args.quiet or args.json)
-    run.method = "batch"                       # it steps on all rows
-    return run
-
-
 def _note_optimizer_options(args):
     """The options that a non-SGD --optimizer does not use."""
     if args.optimizer == "sgd" or args.method not in OPTION_USE["--optimizer"]:
@@ -62,17 +56,6 @@ def _note_optimizer_options(args):
              f"{args.optimizer}" + (" (it steps on all rows)" if args.optimizer == "lbfgs" else "") + "; ignored")
 
 
-def _optimizer_method_line(run, problem, args):
-    """'method: Adam (B = 10), lr 0.1 (the default for Adam), …' for a gradient method with --optimizer."""
-    default = f" (the default for {NAMES[run.optimizer]})" if args.lr is None else ""
-    if run.optimizer == "lbfgs":
-        return (f"method: L-BFGS (optim.LBFGS, strong-Wolfe line search) on all rows, lr {run.lr:g}{default}: "
-                f"{run.steps} iterations, {run.evaluations // problem.data.n} gradient evaluations")
-    return (f"method: {run.label}, lr {run.lr:.4g}{default}, {run.schedule}, {run.epochs} epoch(s) = "
-            f"{run.steps} steps" + (f", momentum {run.momentum:g}" if run.momentum else "")
-            + (", on standardized features" if args.standardize else ""))
-
-
 def cmd_fit(args):
     for option, value in (("--plot", args.plot), ("--save", args.save)):
         if value is not None and args.task != "regression":
@@ -80,7 +63,8 @@ def cmd_fit(args):
     prepare_plot(args.plot)
     if args.save is not None:
         check_output_path(args.save, "--save")
-    data = read_csv(args.data, args.target, args.features, args.drop_bad_rows, args.delimiter, "fit")
+    data = read_csv(args.data, args.target, args.features, args.drop_bad_rows, args.delimiter, "fit",
+                    exclude=column_list(args.exclude), progress=not (args.quiet or args.json), notes=False)
     method = args.method
     check_batch_size(args.batch_size, data)
     given = {"--lr": args.lr, "--epochs": args.epochs, "--batch-size": args.batch_size, "--momentum": args.momentum,
@@ -91,12 +75,14 @@ def cmd_fit(args):
         note(f"{', '.join(unused)} {'does' if len(unused) == 1 else 'do'} not apply to --method {method}; ignored")
     _note_optimizer_options(args)
     if args.task != "regression":
-        return classification.cmd_fit_classifier(args, data)
+        status = classification.cmd_fit_classifier(args, data)
+        note_unused(data)
+        return status
     problem = Problem(data, args.standardize, args.l2)
-    if method in GD_METHODS and not args.standardize and problem.condition > 1e4:
-        note(f"the features have very different scales (the Hessian AᵀA/n has condition number "
-             f"{problem.condition:.1e}), so gradient descent is slow; --standardize fixes that")
-    run = _run_method(problem, method, args)
+    if method in GD_METHODS and not args.standardize:
+        _note_conditioning(problem)
+    with numerical_failures(f"--method {method}", data):
+        run = _run_method(problem, method, args)
     saved = _save_model(args.save, run, data, problem) if args.save else None
     if args.plot:
         curve = (run.samples, run.curve) if run.curve else None
@@ -107,7 +93,75 @@ def cmd_fit(args):
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         _print_fit(run, problem, report, args)
+    note_unused(data)
+    if report["coefficients_warning"]:
+        warn(report["coefficients_warning"])
     return 0
+
+
+def _note_conditioning(problem):
+    """Why gradient descent will be slow, and what helps: constant features, scales, or correlation."""
+    if problem.constant:
+        note(f"the feature(s) {', '.join(problem.constant)} are constant: next to the bias they add nothing, and "
+             f"the Hessian AᵀA/n is singular; --exclude {','.join(problem.constant)} leaves them out")
+    condition = without_constant_condition(problem)
+    if condition <= 1e4 or not math.isfinite(problem.curvature):     # an overflow is an error of its own
+        return
+    scaled = standardized_condition(problem)
+    if scaled < condition / 100:
+        note(f"the features have very different scales (the Hessian AᵀA/n has condition number {condition:.1e}, "
+             f"{scaled:.1e} on standardized features), so gradient descent is slow; --standardize fixes that")
+    else:
+        note(f"the features are strongly correlated (the Hessian AᵀA/n has condition number {condition:.1e}, "
+             f"{scaled:.1e} even on standardized features), so gradient descent is slow and its coefficients "
+             "inexact; --method closed or newton gives the exact ones")
+
+
+def coefficient_gap(run, problem):
+    """(‖θ − θ*‖/‖θ*‖, the coefficient furthest from θ*), or Nones when θ* = 0 or there is no feature.
+
+    The furthest is the one with the largest |w − w*|·σ, σ the std of its feature: the
+    change it makes in ŷ for a typical x, which compares features in different units.
+    """
+    theta, star = run.theta, problem.theta_star
+    norm = float(np.linalg.norm(star))
+    relative = float(np.linalg.norm(theta - star)) / norm if norm > 0 else None
+    sigma = problem.std if problem.standardize else column_mean_and_std(problem.data.X)[1]
+    sigma = np.where(np.isin(problem.data.features, problem.constant), 0.0, sigma)
+    effect = np.abs(theta[:-1] - star[:-1]) * sigma
+    if not effect.size or not effect.max() > 0:
+        return relative, None
+    k = int(np.argmax(effect))
+    return relative, {"name": problem.data.features[k], "value": float(theta[k]), "closed_form": float(star[k]),
+                      "relative_error": float(abs(theta[k] - star[k]) / abs(star[k])) if star[k] else None,
+                      "opposite_sign": bool(theta[k] * star[k] < 0)}
+
+
+def opposite_signs(run, problem):
+    """The features whose weight has the other sign than in θ* (both clearly nonzero)."""
+    w, w_star = run.theta[:-1], problem.theta_star[:-1]
+    tiny = 1e-9 * np.abs(w_star).max(initial=0.0)
+    return [name for name, a, b in zip(problem.data.features, w, w_star) if a * b < 0 and min(abs(a), abs(b)) > tiny]
+
+
+def _coefficients_warning(run, problem, relative, worst, rel_loss):
+    """Why θ can be far from θ* although the loss is close: the Hessian's condition number (None if it is not)."""
+    if run.method == "closed" or relative is None or relative < 0.1 or rel_loss is None or rel_loss > 0.01:
+        return None
+    furthest = "" if worst is None else (
+        f"; furthest: {worst['name']} = {worst['value']:.4g} against {worst['closed_form']:.4g}"
+        + (", the opposite sign" if worst["opposite_sign"] else ""))
+    flipped = opposite_signs(run, problem)
+    if flipped:
+        furthest += f"; of the opposite sign: {', '.join(flipped)}"
+    units = " of the standardized features" if problem.standardize else ""
+    why = (f"the Hessian AᵀA/n{units} is singular (constant or linearly dependent columns), so the best fit is not "
+           "unique and θ ends at another one" if not math.isfinite(problem.condition) else
+           f"the problem is ill-conditioned: the Hessian AᵀA/n{units} has condition number {problem.condition:.2g}, "
+           "so the loss is nearly flat along some directions and very different θ fit almost as well")
+    return (f"θ is {100 * relative:.3g}% away from the closed form θ* (‖θ − θ*‖/‖θ*‖{furthest}) although the loss "
+            f"is within {100 * rel_loss:.2g}% of the best: {why}. For the coefficients, use --method closed (or "
+            "newton); training longer closes the gap only slowly")
 
 
 def _save_model(path, run, data, problem):
@@ -129,6 +183,7 @@ def _fit_report(run, problem, args, saved):
     """The --json object (its fields are listed in the epilog of `tinygrad-lr fit --help`)."""
     data = problem.data
     gap = run.loss - problem.best_loss
+    relative, worst = coefficient_gap(run, problem)
     return {
         "data": data.name,
         "rows": data.n,
@@ -151,6 +206,13 @@ def _fit_report(run, problem, args, saved):
         "loss_gap": gap,
         "relative_loss_gap": gap / problem.best_loss if problem.best_loss > 0 else None,
         "distance_to_optimum": float(np.linalg.norm(run.theta - problem.theta_star)),
+        "relative_distance_to_optimum": relative,
+        "worst_coefficient": worst,
+        "opposite_signs": opposite_signs(run, problem),
+        "condition_number": problem.condition,
+        "coefficients_warning": _coefficients_warning(run, problem, relative, worst,
+                                                      gap / problem.best_loss if problem.best_loss > 0 else None),
+        "unused_columns": dict(data.unused),
         "steps": run.steps,
         "gradient_evaluations": run.evaluations,
         "seconds": run.seconds,
@@ -166,28 +228,6 @@ def _ridge_fields(run, problem):
             "data_loss": problem.data_loss(run.theta)}
 
 
-def gd_method_line(run, problem, args):
-    """'method: mini-batch SGD (B = 10), lr …' — the line of a gradient method (also for classification.py)."""
-    if run.optimizer != "sgd":
-        return _optimizer_method_line(run, problem, args)
-    default = "" if args.lr is not None else (f" (default {run.lr * problem.curvature:.3g}/λ, "
-                                              f"λ = {problem.curvature:.4g} the largest eigenvalue of "
-                                              f"{problem.curvature_of})")
-    return (f"method: {run.label}, lr {run.lr:.4g}{default}, {run.schedule}, {run.epochs} epoch(s) = "
-            f"{run.steps} steps" + (f", momentum {run.momentum:g}" if run.momentum else "")
-            + (", on standardized features" if args.standardize else ""))
-
-
-def print_history(run, args):
-    """The loss after (up to) ten of the epochs or Newton steps, then the training time."""
-    if not args.quiet and run.epoch_losses and run.method != "closed":
-        E = len(run.epoch_losses)
-        shown = sorted(set(range(0, E, max(1, math.ceil(E / 10)))) | {E - 1})
-        for k in shown:
-            print(f"{'step' if run.method == 'newton' else 'epoch'} {k + 1}, loss {run.epoch_losses[k]:.6g}")
-    print(f"time: {run.seconds:.3g} s")
-
-
 def _print_fit(run, problem, report, args):
     data = problem.data
     print(f"fit: {data.name}, {data.n} rows: {data.target} from {', '.join(data.features)}")
@@ -200,7 +240,7 @@ def _print_fit(run, problem, report, args):
     elif run.method == "newton":
         print(f"method: Newton (optim.Newton), {run.steps} step(s) of θ ← θ − {run.lr:g}·(H + {args.damping:g}·I)⁻¹∇ℓ")
     else:
-        print(gd_method_line(run, problem, args))
+        print(method_line(run, problem, args))
     print_history(run, args)
     print()
     rows = [[name, f"{v:.6g}", f"{s:.6g}"] for name, v, s in
@@ -214,7 +254,17 @@ def _print_fit(run, problem, report, args):
     print(f"loss {label}: {run.loss:.6g}   (closed form {problem.best_loss:.6g}; gap {gap:+.2g}"
           + (f", {100 * rel:+.3g}%" if rel is not None else "") + ")")
     print(f"R²: {report['r2']:.6f}")
-    print(f"‖θ − θ*‖: {report['distance_to_optimum']:.2g}   (distance to the closed-form solution θ* = [w; b])")
+    relative, worst = report["relative_distance_to_optimum"], report["worst_coefficient"]
+    share = "" if relative is None else f" = {100 * relative:.3g}% of ‖θ*‖"
+    print(f"‖θ − θ*‖: {report['distance_to_optimum']:.2g}{share}   (distance to the closed-form solution θ* = [w; b])")
+    if worst is not None and run.method != "closed":
+        off = "" if worst["relative_error"] is None else f", {100 * worst['relative_error']:.3g}% off"
+        flipped = report["opposite_signs"]
+        print(f"furthest coefficient: {worst['name']} {worst['value']:.6g} (closed form {worst['closed_form']:.6g}"
+              f"{off}{', the opposite sign' if worst['opposite_sign'] else ''}); condition number of the Hessian "
+              f"AᵀA/n: {problem.condition:.3g}" + (f"; of the opposite sign: {', '.join(flipped)}" if flipped else ""))
+    if data.unused:
+        print("not used: " + "; ".join(f"{name} ({why})" for name, why in data.unused.items()))
     if run.method in GD_METHODS and rel is not None and rel > 0.01:
         note(f"the fit is still {100 * rel:.3g}% above the best loss: train longer (--epochs), raise --lr, or "
              + ("use --method closed" if args.standardize else "try --standardize"))

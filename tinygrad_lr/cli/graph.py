@@ -6,6 +6,7 @@ trace to standard error (``tinygrad-lr graph | dot -Tsvg > graph.svg``); with
 --out, a .dot/.gv file or, through graphviz, an .svg, .png or .pdf.
 """
 import os
+import re
 import sys
 
 import numpy as np
@@ -20,6 +21,8 @@ GRAPH_FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pd
 
 def cmd_graph(args):
     from .. import viz
+    if getattr(args, "compiled", False):
+        return _compiled(args)
     if args.samples < 1:
         raise CommandError(f"--samples must be at least 1, got {args.samples}", 2)
     kind = None
@@ -61,6 +64,41 @@ def cmd_graph(args):
     error = max(np.abs(w.grad.numpy() - dw).max(), np.abs(b.grad.numpy() - db).max())
     print(f"w.grad = {np.round(w.grad.numpy().reshape(-1), 6).tolist()}, "
           f"b.grad = {np.round(b.grad.numpy(), 6).tolist()}: the hand-derived Xᵀ(Xw + b − y)/n and Σ(Xw + b − y)/n (max difference {error:.1e})", file=trace_to)
+    return 0
+
+
+def _compiled(args, batch_size=10, lr=0.03):
+    """``graph --compiled``: the notes' mini-batch SGD step, recorded by tinygrad_lr.compile, as NumPy source."""
+    from .. import nn, optim
+    features, labels = synthetic_tensors(args.seed)
+    X, y = features.double(), labels.double()
+    tinygrad_lr.manual_seed(args.seed)
+    net = nn.Linear(2, 1, dtype=tinygrad_lr.float64)
+    loss = nn.MSELoss()
+    trainer = optim.SGD(net.parameters(), lr=lr)
+
+    def train_step(X, y):  # the canonical loop's step (examples/linear_regression_concise.py)
+        l = loss(net(X), y)
+        trainer.zero_grad()
+        l.backward()
+        trainer.step()
+        return l
+
+    step = tinygrad_lr.compile(train_step)
+    for i in range(0, 4 * batch_size, batch_size):  # two calls record it, the next ones replay it
+        step(X[i:i + batch_size], y[i:i + batch_size])
+    if step.program is None:
+        raise CommandError(f"graph --compiled: the step could not be compiled ({step.reason})")
+    source = step.program
+    r = re.search(r"(\w+) = X @ weight\.T \+ bias - y", source)
+    g = re.search(r"weight_grad = (\w+)\.T @ X", source)
+    print(f"# ℓ = 1/(2n)·Σ(Xw + b − y)², mini-batch SGD with B = {batch_size}, η = {lr}: the step recorded by "
+          "tinygrad_lr.compile, replayed as this NumPy program.")
+    if r and g:
+        r, g = r.group(1), g.group(1)
+        print(f"# {r} = Xw + b − y;  {g} = r/n = ∂ℓ/∂ŷ;  weight_grad = {g}ᵀX = (Xᵀr/n)ᵀ = ∂ℓ/∂w;  "
+              f"bias_grad = Σ{g} = Σr/n = ∂ℓ/∂b;  weight += −η·∂ℓ/∂w  (t1 = −η)")
+    print(source, end="")
     return 0
 
 

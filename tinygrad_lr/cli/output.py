@@ -8,6 +8,8 @@ import os
 import sys
 import warnings
 
+import numpy as np
+
 from .. import linalg
 from . import plots
 
@@ -24,6 +26,10 @@ class CommandError(Exception):
 
 def note(text):
     print(f"{PROG}: note: {text}", file=sys.stderr)
+
+
+def warn(text):
+    print(f"{PROG}: warning: {text}", file=sys.stderr)
 
 
 class warnings_as_notes:
@@ -54,8 +60,29 @@ class warnings_as_notes:
             return (f"the columns {names} are linearly dependent (rank {message.rank} of {len(self.columns)}, "
                     "counting the bias): the best fit is not unique. The closed form returns the one with the "
                     "smallest ‖θ‖, gradient descent may end at another with the same loss; leave one of them "
-                    "out with --features")
+                    "out with --exclude")
         return " ".join(str(message).split())
+
+
+class numerical_failures:
+    """Inside the block, a numerical failure (NumPy's or linalg's LinAlgError, a floating-point error) becomes
+    one ``CommandError`` naming ``what`` failed, the data's largest value and what to try."""
+
+    def __init__(self, what, data=None):
+        self.what, self.data = what, data
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, e, tb):
+        if kind is None or not issubclass(kind, (np.linalg.LinAlgError, linalg.LinAlgError, FloatingPointError)):
+            return False
+        size = ""
+        if self.data is not None and self.data.X.size:
+            k = int(np.argmax(np.abs(self.data.X).max(axis=0)))
+            size = (f"; feature {self.data.features[k]!r} has values up to {np.abs(self.data.X[:, k]).max():.3g}: "
+                    "try --standardize, or rescale the column")
+        raise CommandError(f"{self.what} failed numerically ({' '.join(str(e).split())}){size}") from None
 
 
 def table(head, rows, right=()):

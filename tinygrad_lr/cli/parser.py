@@ -151,8 +151,13 @@ decayed like SGD's; --momentum applies to rmsprop too); lbfgs is full-batch opti
 a strong-Wolfe line search, --epochs its closure calls (default 100; it stops at the optimum).
 
 the CSV file: a header row naming the columns, then one row per sample; a column
-is numeric when most of its cells are numbers. A row with a missing or non-numeric
-value in a column that is used is an error naming its line; --drop-bad-rows skips it.
+is numeric when most of its cells are numbers (judged on the first 1000 rows). A row
+with a missing or non-numeric value in a column that is used is an error naming its
+line; --drop-bad-rows skips it. The features are --features, or every numeric column
+but the target and --exclude; every other column is named with the reason (in the
+text output, and in --json), and one left out because it is not numeric ('$1', '1%',
+'0x1', 'True', text) also in a note. A column named in --features must be numeric.
+With --standardize, a constant feature is centred but not scaled (its weight stays 0).
 
 --json prints one JSON object (and nothing else) on standard output, with the fields:
   data, rows, skipped_lines       the file, the rows used, the line numbers skipped
@@ -165,6 +170,13 @@ value in a column that is used is an error naming its line; --drop-bad-rows skip
   closed_form                     {coefficients, bias, loss} of θ* = lstsq([X 1], y)
   loss_gap, relative_loss_gap     loss − closed-form loss, and that over the closed-form loss
   distance_to_optimum             ‖θ − θ*‖
+  relative_distance_to_optimum    ‖θ − θ*‖/‖θ*‖
+  worst_coefficient               {name, value, closed_form, relative_error, opposite_sign}: the
+                                  coefficient furthest from θ* (by |w − w*|·std of its feature)
+  condition_number                λmax/λmin of the Hessian AᵀA/n of the features trained on
+  opposite_signs                  the features whose w has the other sign than in θ*
+  coefficients_warning            why θ is far from θ* though the loss is close (null if not)
+  unused_columns                  {column: why it is not used} for the file's other columns
   steps, gradient_evaluations     optimizer steps, per-sample gradients computed
   seconds                         training time
   history                         {epoch: [...], loss: [...]} at the end of each epoch
@@ -243,6 +255,9 @@ def _data_options(p, many=False):
     p.add_argument("--target", metavar="COLUMN", help="the column to predict (y); required with a data file")
     p.add_argument("--features", nargs="+", metavar="COLUMN",
                    help="the columns to predict it from (default: every other numeric column)")
+    p.add_argument("--exclude", nargs="+", action="extend", metavar="COLUMN",
+                   help="columns to leave out of the default features (every other numeric column), e.g. constant "
+                        "ones: --exclude a b or --exclude a,b")
     p.add_argument("--standardize", action="store_true",
                    help="train on features scaled to mean 0, variance 1 (coefficients are reported in the "
                         "original units)")
@@ -333,6 +348,10 @@ def build_parser():
     p.add_argument("--out", metavar="FILE", help="write the graph to FILE (.dot, .gv, .svg, .png or .pdf)")
     p.add_argument("--samples", type=int, default=5, help="samples in the batch (default 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--compiled", action="store_true",
+                   help="instead: the mini-batch SGD step of the notes' problem recorded by tinygrad_lr.compile, "
+                        "printed as the NumPy program it replays (r = Xw + b − y; ∂ℓ/∂w = Xᵀr/n; ∂ℓ/∂b = Σr/n; "
+                        "w ← w − η·∂ℓ/∂w)")
     return parser
 
 

@@ -12,6 +12,7 @@ The formulas (A = [X 1], θ = [w; b], n samples)::
     ℓ(θ) = 1/(2n)·‖Aθ − y‖²             the loss: half the mean squared error
     θ* = (AᵀA)⁻¹Aᵀy                     the closed form
 """
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ import numpy as np
 
 import tinygrad_lr
 from .. import linalg, nn
-from .output import CommandError, warnings_as_notes
+from .output import CommandError, note, numerical_failures, warnings_as_notes
 
 TRUE_W, TRUE_B, NOISE, SAMPLES = (2.0, -3.4), 4.2, 0.01, 1000    # the lecture notes' synthetic data
 LOSS = "½·mean((ŷ − y)²)"
@@ -45,6 +46,7 @@ class Data:
     features: list
     target: str
     skipped: list = field(default_factory=list)   # line numbers of the rows skipped by --drop-bad-rows
+    unused: dict = field(default_factory=dict)    # {column: why it is not used} for the file's other columns
 
     @property
     def n(self):
@@ -91,7 +93,7 @@ class Problem:
         self.data, self.standardize, self.l2 = data, standardize, l2
         self._set_features()
         start = time.perf_counter()
-        with warnings_as_notes(self.columns):
+        with warnings_as_notes(self.columns), numerical_failures("the closed form", data):
             self.theta_star = (ridge_solution(self, l2) if l2 else
                                linalg.lstsq(self.A, data.y).solution.numpy())   # θ* = [w; b]
         self.closed_seconds = time.perf_counter() - start
@@ -99,16 +101,23 @@ class Problem:
         self._set_curvature()
 
     def _set_features(self):
-        """A = [X 1], and the features trained on: X, or z = (x − mean)/std with ``standardize``."""
+        """A = [X 1], and the features trained on: X, or z = (x − mean)/std with ``standardize``.
+
+        A constant feature has std 0: --standardize centres it and leaves it unscaled (z = 0, so
+        its weight stays 0: next to the bias it adds nothing), with a note.
+        """
         data = self.data
         self.columns = list(data.features) + ["(bias)"]
+        self.constant = [name for name, flat in zip(data.features, np.ptp(data.X, axis=0) == 0) if flat]
         if self.standardize:
-            self.mean, self.std = data.X.mean(axis=0), data.X.std(axis=0)
-            for name, s, m in zip(data.features, self.std, self.mean):
-                if s == 0:
-                    raise CommandError(f"--standardize: feature {name!r} is constant (every value is {m:g}), so it "
-                                       "cannot be scaled to unit variance; next to the bias it adds nothing: leave "
-                                       "it out with --features", 2)
+            self.mean, self.std = column_mean_and_std(data.X)
+            if self.constant:
+                flat = np.isin(data.features, self.constant)
+                self.mean[flat], self.std[flat] = data.X[0, flat], 1.0
+                values = ", ".join(f"{name} = {v:g}" for name, v in zip(self.constant, data.X[0, flat]))
+                note(f"--standardize: the constant feature(s) {', '.join(self.constant)} ({values} in every row) are "
+                     "centred but not scaled (std 0): their weight stays 0, next to the bias they add nothing; "
+                     f"--exclude {','.join(self.constant)} leaves them out")
             self.X_train = (data.X - self.mean) / self.std
         else:
             self.mean, self.std = np.zeros(data.X.shape[1]), np.ones(data.X.shape[1])
@@ -118,12 +127,18 @@ class Problem:
     def _set_curvature(self, scale=1.0):
         """The eigenvalues of scale·AᵀA/n + l2·diag(1, …, 1, 0) on the features trained on: the Hessian (for a
         classifier, with scale ¼ or ½, a bound on it); the largest, λ, sets the default learning rates."""
-        n = self.data.n
-        A_train = np.hstack([self.X_train, np.ones((n, 1))])
-        eigenvalues = np.linalg.eigvalsh(scale * A_train.T @ A_train / n
-                                         + np.diag(np.r_[np.full(len(self.std), self.l2), 0.0]))
-        self.curvature, self.trace = float(eigenvalues[-1]), float(eigenvalues.sum())
-        self.condition = float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0 else float("inf")
+        self.gram = gram(self.X_train)
+        hessian = scale * self.gram + np.diag(np.r_[np.full(len(self.std), self.l2), 0.0])
+        self.curvature, self.trace, self.condition = spectrum(hessian)
+
+    def check_trainable(self, method):
+        """A one-line error when the Hessian AᵀA/n of the features trained on overflows (values near 1e300)."""
+        if math.isfinite(self.curvature):
+            return
+        k = int(np.argmax(np.abs(self.X_train).max(axis=0)))
+        raise CommandError(f"{method} cannot work on these features: the Hessian AᵀA/n overflows (feature "
+                           f"{self.data.features[k]!r} has values up to {np.abs(self.X_train[:, k]).max():.3g}); "
+                           "pass --standardize, or use --method closed")
 
     def loss(self, theta):
         """ℓ(θ) = 1/(2n)·‖Aθ − y‖² (+ (l2/2)·‖w‖² for ridge), θ = [w; b] in the data's units."""
@@ -170,6 +185,7 @@ class Problem:
         is about tr(AᵀA/n) times the residual's), so those two are also kept below
         0.1·B/tr(AᵀA/n).
         """
+        self.check_trainable("gradient descent")
         if batch_size >= self.data.n:
             return LR_FACTOR["batch"] / self.curvature
         factor = LR_FACTOR["sgd"] if batch_size == 1 else LR_FACTOR["minibatch"]
@@ -178,6 +194,57 @@ class Problem:
     def r2(self, theta):
         y = self.data.y
         return 1.0 - float(((self.A @ theta - y) ** 2).sum()) / float(((y - y.mean()) ** 2).sum())
+
+
+def standardized_condition(problem):
+    """The condition number the Hessian would have on standardized features (the constant ones left out).
+
+    For z = (x − x̄)/σ, AᵀA/n of [Z 1] is [[R, 0], [0, 1]], R the correlation matrix of the
+    features: computed from AᵀA/n of the features themselves, cov = XᵀX/n − x̄x̄ᵀ.
+    """
+    d = len(problem.std)
+    keep = [k for k, name in enumerate(problem.data.features) if name not in problem.constant]
+    if not keep:
+        return 1.0
+    mean = problem.gram[:d, d][keep]
+    cov = problem.gram[np.ix_(keep, keep)] - np.outer(mean, mean)
+    sigma = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+    return spectrum(np.block([[cov / np.outer(sigma, sigma), np.zeros((len(keep), 1))],
+                              [np.zeros((1, len(keep))), np.ones((1, 1))]]))[2]
+
+
+def without_constant_condition(problem):
+    """The condition number of the Hessian AᵀA/n of the features trained on, the constant ones left out."""
+    keep = [k for k, name in enumerate(problem.columns) if name not in problem.constant]
+    return spectrum(problem.gram[np.ix_(keep, keep)])[2]
+
+
+def gram(X):
+    """AᵀA/n of A = [X 1], without making A: [[XᵀX/n, x̄], [x̄ᵀ, 1]] (inf where it overflows)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        xx, mean = X.T @ X / len(X), X.mean(axis=0)
+    return np.block([[xx, mean[:, None]], [mean[None, :], np.ones((1, 1))]])
+
+
+def spectrum(H):
+    """(λmax, trace, condition number λmax/λmin) of a symmetric H; inf where H overflows or is singular."""
+    inf = float("inf")
+    if not np.isfinite(H).all():
+        return inf, inf, inf
+    try:
+        eigenvalues = np.linalg.eigvalsh(H)
+    except np.linalg.LinAlgError:
+        return inf, inf, inf
+    condition = float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0 else inf
+    return float(eigenvalues[-1]), float(eigenvalues.sum()), condition
+
+
+def column_mean_and_std(X):
+    """The mean and standard deviation of each column, computed on x/max|x| (no overflow near 1e300)."""
+    scale = np.abs(X).max(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    Xs = X / scale
+    return Xs.mean(axis=0) * scale, Xs.std(axis=0) * scale
 
 
 def ridge_solution(problem, l2):
@@ -197,7 +264,11 @@ def ridge_solution(problem, l2):
     Z, y, n = problem.X_train, problem.data.y, problem.data.n
     z_mean, y_mean = Z.mean(axis=0), y.mean()
     Zc = Z - z_mean
-    w_z = linalg.solve(Zc.T @ Zc + n * l2 * np.eye(Z.shape[1]), Zc.T @ (y - y_mean)).numpy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        normal = Zc.T @ Zc + n * l2 * np.eye(Z.shape[1])
+    if not np.isfinite(normal).all():
+        raise linalg.LinAlgError("XᵀX overflows")
+    w_z = linalg.solve(normal, Zc.T @ (y - y_mean)).numpy()
     w = w_z / problem.std
     return np.concatenate([w, [y_mean - w_z @ z_mean - w @ problem.mean]])
 

@@ -146,6 +146,7 @@ def newton(problem, steps=1, lr=1.0, damping=0.0, quiet=False, tol=0.0):
     With ``tol`` > 0 it stops early once ‖∇ℓ‖ ≤ tol (one more gradient per step):
     logistic regression is not quadratic, and Newton (IRLS) needs a few steps.
     """
+    problem.check_trainable("Newton's method")
     X, y = _tensors(problem)
     n, d = problem.X_train.shape
     net, loss = _new_model(d, problem.outputs), problem.criterion()
@@ -217,6 +218,7 @@ def lbfgs(problem, evaluations, lr=1.0, quiet=False):
     by less than 1e-15 (PyTorch's default tolerances are for losses of order 1).  The curve has
     a point per closure call (line-search probes included: the loss can rise at a probe).
     """
+    problem.check_trainable("L-BFGS")
     X, y = _tensors(problem)
     n, d = problem.X_train.shape
     net, loss = _new_model(d, problem.outputs), problem.criterion()

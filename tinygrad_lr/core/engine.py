@@ -24,7 +24,7 @@ import heapq
 
 import numpy as np
 
-from . import grad_mode
+from . import capture, grad_mode
 from .broadcast import broadcasts_to, sum_to_shape
 from .function import Function
 from .tensor import Tensor
@@ -52,6 +52,8 @@ def run(op, outputs, grad_outputs, retain_graph, create_graph, inputs=None):
     """Backpropagate from ``outputs``; returns {leaf or wanted input: the gradient it received}."""
     if retain_graph is None:
         retain_graph = create_graph
+    if capture.recorder is not None:  # tinygrad_lr.compile: a step that ran backward may return its loss
+        capture.recorder.backward_passes += 1
     received = {}  # node or leaf -> ∂L/∂(its value), summed over the uses seen so far
     ready = []     # the nodes in `received`, newest first (a max-heap on creation order)
     for out, g in zip(outputs, seeds(op, outputs, grad_outputs, create_graph)):
@@ -125,13 +127,16 @@ def _fit_to_inputs(node, returned, summed=None):
         raise RuntimeError(
             f"{node.name()}: backward returned {len(grads)} gradient(s) but forward took "
             f"{len(metas)} positional argument(s); return one per argument (None where none is needed)")
+    recording = capture.recorder is not None  # tinygrad_lr.compile is watching (see capture.py)
     result = []
     for i, (gi, meta) in enumerate(zip(grads, metas)):
         if meta is None or gi is None:
             result.append(None)
             continue
-        if type(gi) is not np.ndarray and not isinstance(gi, Tensor):
+        if not isinstance(gi, (np.ndarray, Tensor)):
             gi = np.asarray(gi)  # a NumPy scalar from arithmetic on 0-d arrays
+        elif recording:
+            gi = capture.as_array(gi)  # ... as the recorder's stand-in for a NumPy scalar must
         shape, dtype = meta
         if gi.shape != shape:
             if not broadcasts_to(shape, gi.shape):
@@ -165,10 +170,15 @@ def accumulate(t, g, create_graph):
         g = g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
         t.grad = g if t._grad is None else t._grad + g
     elif t._grad is None:
-        t._grad = Tensor._make(np.array(g._data if isinstance(g, Tensor) else g, dtype=t._data.dtype))
+        g = g._data if isinstance(g, Tensor) else g
+        # astype, not np.array: it keeps the recorder's tracing arrays (capture.py); a NumPy scalar still
+        # becomes an array
+        t._grad = Tensor._make(g.astype(t._data.dtype) if isinstance(g, np.ndarray) else np.array(g, t._data.dtype))
     elif t._grad._requires_grad:  # a grad from create_graph=True: keep it out of place
         t._grad = t._grad.detach() + g
     else:
+        if capture.recorder is not None:
+            capture.read(t._grad, t)
         t._grad._data += g._data if isinstance(g, Tensor) else g
         t._grad._vc[0] += 1
 

@@ -31,7 +31,7 @@ import itertools
 
 import numpy as np
 
-from . import grad_mode
+from . import capture, grad_mode
 
 _sequence = itertools.count()  # creation order of nodes: the engine's topological order
 _FREED = object()
@@ -119,6 +119,9 @@ class Function:
             else:
                 raw.append(a)
                 needs.append(False)
+        recording = capture.recorder is not None  # tinygrad_lr.compile is watching: it sees the arrays go in
+        if recording:
+            raw = [capture.read(a) if isinstance(a, Tensor) else r for a, r in zip(args, raw)]
         if len(raw) > 1 and len(set(map(id, raw))) < len(raw):
             _unalias(raw)
         needs = tuple(needs)
@@ -126,8 +129,10 @@ class Function:
         if record:
             ctx.needs_input_grad = needs
         result = data = cls.forward(ctx, *raw, **kwargs)
-        if type(data) is not np.ndarray:
+        if not isinstance(data, np.ndarray):
             data = np.asarray(data)  # a NumPy scalar (e.g. a full sum) becomes a 0-d array
+        elif recording:
+            data = capture.as_array(data)  # ... as the recorder's stand-in for a NumPy scalar must
         if not record or data.dtype.kind != "f":  # only floating results carry gradients
             out = Tensor._make(data)
             if data.base is not None:

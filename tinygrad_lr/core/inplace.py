@@ -13,7 +13,7 @@ out of place, and the tensor is rebased on the new node.
 """
 import numpy as np
 
-from . import dtypes, grad_mode
+from . import capture, dtypes, grad_mode
 from .operands import _shape, operand
 from .tensor import Tensor
 
@@ -40,6 +40,8 @@ def update(op, x, other, out_of_place, ufunc, alpha=1):
     check_inplace(op, x)
     if type(other) is not Tensor:
         other = operand(op, other)
+    if capture.recorder is not None:  # tinygrad_lr.compile is watching (see capture.py)
+        capture.read_all(x, other)
     if grad_mode._enabled and (x._requires_grad or isinstance(other, Tensor) and other._requires_grad):
         if alpha != 1:
             other = other * alpha
@@ -87,6 +89,8 @@ def compound(op, x, formula, *others):
     """
     check_inplace(op, x)
     others = [t if type(t) is Tensor else operand(op, t) for t in others]
+    if capture.recorder is not None:
+        capture.read_all(x, *others)
     if grad_mode._enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (x, *others)):
         old = Tensor._make(x._data, x._requires_grad, x.grad_fn)
         return _rebase(op, x, formula(old, *[old if t is x else t for t in others]))
@@ -126,11 +130,51 @@ def overwrite(op, x, value):
     if grad_mode._enabled and isinstance(value, Tensor) and value._requires_grad:
         raise RuntimeError(f"{op}: the source requires grad, and copying it in place is not recorded, so its "
                            "gradient would be lost; write y = src.clone() instead (or copy under no_grad())")
+    if capture.recorder is not None:
+        capture.read_all(x, value)
     src = value._data if isinstance(value, Tensor) else value
     try:
         np.copyto(x._data, src, casting="unsafe")
     except ValueError:
         raise ValueError(f"{op}: a source of shape {_shape(value)} cannot be copied into a tensor "
                          f"of shape {tuple(x.shape)}") from None
+    x._vc[0] += 1
+    return x
+
+
+def apply_(op, x, out_of_place):
+    """x ← f(x) in place, for f an element-wise op (``exp_``, ``clamp_``, ``floor_`` ...): the out-of-place op
+    computes the values, once; unrecorded they are copied into x's memory, recorded x is rebased on the node."""
+    check_inplace(op, x)
+    if capture.recorder is not None:
+        capture.read_all(x)
+    if grad_mode._enabled and x._requires_grad:
+        return _rebase(op, x, out_of_place(Tensor._make(x._data, True, x.grad_fn)))
+    with grad_mode.no_grad():
+        result = out_of_place(Tensor._make(x._data))
+    try:
+        np.copyto(x._data, result._data, casting="same_kind")
+    except TypeError:
+        raise TypeError(f"{op}: the result is {dtypes.dtype_name(result.dtype)}, which cannot be stored in place in "
+                        f"a {dtypes.dtype_name(x.dtype)} tensor; use the out-of-place form or convert x first "
+                        "(x = x.float())") from None
+    x._vc[0] += 1
+    return x
+
+
+def reshape_(op, x, new):
+    """unsqueeze_, squeeze_, t_: x takes the shape of ``new(x)`` in place (a view of the same memory), or,
+    recorded, is rebased on the node of ``new`` applied to its old value."""
+    check_inplace(op, x)
+    if capture.recorder is not None:
+        capture.read_all(x)
+    if grad_mode._enabled and x._requires_grad:
+        old = Tensor._make(x._data, True, x.grad_fn)
+        out = new(old)
+        x._vc[0] += 1
+        x._data, x.grad_fn, x._vc = out._data, out.grad_fn, out._vc
+        return x
+    with grad_mode.no_grad():
+        x._data = new(Tensor._make(x._data))._data
     x._vc[0] += 1
     return x

@@ -9,7 +9,7 @@ of the few functions below.  Each says what it skips and why that is safe.
 """
 import numpy as np
 
-from . import engine
+from . import capture, engine
 from .tensor import Tensor
 
 
@@ -27,7 +27,7 @@ def values(t):
     Reading is always safe.  Writing into it is an in-place change autograd cannot see: call
     ``mark_changed(t)`` after, so a graph that saved the old values refuses to use them.
     """
-    return t._data
+    return t._data if capture.recorder is None else capture.read(t)
 
 
 def mark_changed(t):
@@ -70,12 +70,16 @@ def clear_grad(t, set_to_none=True):
     if grad.grad_fn is not None:  # a gradient made with create_graph=True: cut it from that graph
         grad.detach_()
     grad._requires_grad = False
+    if capture.recorder is not None:
+        capture.read(grad, t)
     grad._data.fill(0)
     grad._vc[0] += 1
 
 
 def copy_array(t, dtype=None):
     """A copy of ``t``'s values as a new NumPy array (``dtype`` to convert), never a view."""
+    if capture.recorder is not None:  # astype keeps the recorder's tracing array (see capture.py)
+        return capture.read(t).astype(dtype or t._data.dtype)
     return np.array(t._data, dtype=dtype)
 
 
@@ -114,3 +118,20 @@ class watch_backward:
         if self.hook in engine._step_hooks:
             engine._step_hooks.remove(self.hook)
         return False
+
+
+def backward_watched():
+    """True while a ``watch_backward`` block (a hook on every backward step) is open."""
+    return bool(engine._step_hooks)
+
+
+def backward_inspected():
+    """True while backward steps are watched or checked (a ``watch_backward`` block, anomaly mode): the
+    engine then runs Python at every step that a replayed program would skip (``tinygrad_lr.compile``)."""
+    return bool(engine._step_hooks) or engine.grad_mode._anomaly_enabled
+
+
+def set_grad(t, array):
+    """``t.grad`` = a new tensor over ``array``, without the setter's checks: ``tinygrad_lr.compile``'s
+    replay, whose program computed ``array`` with t's shape and dtype, as the eager step would have."""
+    t._grad = Tensor._make(array)

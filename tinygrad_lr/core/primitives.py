@@ -27,6 +27,7 @@ composition says why, in a docstring line that starts "Primitive, not ..."
 ``nn.functional`` say so in a line that starts "Fused".  A branch that exists
 only for speed says "speed only" next to it.
 """
+import math
 import operator
 
 import numpy as np
@@ -435,6 +436,225 @@ class Round(Function):
         return g * 0
 
 
+class Floor(Function):
+    """out = ⌊x⌋ (the largest integer ≤ x)   ∂L/∂x = 0 (a step function, as in PyTorch)"""
+    _fn = staticmethod(np.floor)
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx._fn(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+class Ceil(Floor):
+    """out = ⌈x⌉ (the smallest integer ≥ x)   ∂L/∂x = 0"""
+    _fn = staticmethod(np.ceil)
+
+
+class Trunc(Floor):
+    """out = x with its fraction cut off (towards 0)   ∂L/∂x = 0"""
+    _fn = staticmethod(np.trunc)
+
+
+class Log2(Function):
+    """out = log₂ x           ∂L/∂x = g / (x · ln 2)
+
+    Primitive, not ln x / ln 2: the division rounds, and log₂ 8 would be 2.9999999999999996 (exactness).
+    """
+    _fn, _ln_base = staticmethod(np.log2), math.log(2)
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore"):  # log 0 = −inf, silently as in PyTorch
+            return ctx._fn(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        with np.errstate(divide="ignore"):
+            return g / (x * ctx._ln_base)
+
+
+class Log10(Log2):
+    """out = log₁₀ x          ∂L/∂x = g / (x · ln 10)   (a primitive for Log2's reason: log₁₀ 1000 = 3 exactly)"""
+    _fn, _ln_base = staticmethod(np.log10), math.log(10)
+
+
+class Exp2(Function):
+    """out = 2ˣ               ∂L/∂x = g · out · ln 2
+
+    Primitive, not exp(x · ln 2) (which ``2 ** x`` is): that rounds twice, and 2³ would be 7.999999999999998
+    (exactness).
+    """
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            out = np.exp2(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * out * math.log(2)
+
+
+class Asin(Function):
+    """out = arcsin x  (|x| ≤ 1)   ∂L/∂x = g / √(1 − x²)"""
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arcsin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):  # the slope at x = ±1 is inf, as in PyTorch
+            return g / (1 - x * x) ** 0.5
+
+
+class Acos(Function):
+    """out = arccos x  (|x| ≤ 1)   ∂L/∂x = −g / √(1 − x²)
+
+    Primitive, not π/2 − arcsin x: near x = 1 that subtracts two nearly equal numbers (exactness).
+    """
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arccos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -g / (1 - x * x) ** 0.5
+
+
+class Atan(Function):
+    """out = arctan x         ∂L/∂x = g / (1 + x²)"""
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arctan(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g / (1 + x * x)
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+class Erf(Function):
+    """out = erf x = 2/√π ∫₀ˣ e^(−t²) dt   ∂L/∂x = g · 2/√π · e^(−x²)
+
+    NumPy has no erf: forward calls Python's ``math.erf`` on each element (correctly rounded, slow for big arrays),
+    through a ufunc made by ``np.frompyfunc`` (so that tinygrad_lr.compile sees it as one NumPy call).
+    """
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        out = _erf(x)
+        return out.astype(x.dtype) if isinstance(out, np.ndarray) else np.array(out, dtype=x.dtype)  # 0-d: a float
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * (2 / math.sqrt(math.pi)) * Exp.call(-(x * x))
+
+
+class Atan2(Function):
+    """out = atan2(y, x), the angle of the point (x, y)   ∂L/∂y = g · x / (x² + y²)   ∂L/∂x = −g · y / (x² + y²)
+
+    Primitive, not arctan(y / x): that loses the quadrant (the sign of x) and divides by x = 0.
+    """
+    @staticmethod
+    def forward(ctx, y, x):
+        ctx.save_for_backward(y, x)
+        return np.arctan2(y, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        y, x = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):  # at (0, 0): nan, as in PyTorch
+            r2 = x * x + y * y
+            return (g * x / r2 if ctx.needs_input_grad[0] else None,
+                    -g * y / r2 if ctx.needs_input_grad[1] else None)
+
+
+class Hypot(Function):
+    """out = √(x² + y²)       ∂L/∂x = g · x / out   ∂L/∂y = g · y / out
+
+    Primitive, not (x² + y²) ** 0.5: x² overflows for |x| > 1e154 in float64 (1.8e19 in float32), where
+    the result does not (numerical stability).
+    """
+    @staticmethod
+    def forward(ctx, x, y):
+        out = np.hypot(x, y)
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):  # at (0, 0): nan, as in PyTorch
+            return (g * x / out if ctx.needs_input_grad[0] else None,
+                    g * y / out if ctx.needs_input_grad[1] else None)
+
+
+class Remainder(Function):
+    """out = x − ⌊x / y⌋ · y  (the sign of y, Python's %)   ∂L/∂x = g   ∂L/∂y = −g · ⌊x / y⌋
+
+    Primitive, not x − floor(x / y) · y: x / y rounds, and where it rounds up to an integer the
+    composition is off by a whole y (NumPy's remainder is exact) (exactness).
+    """
+    _fn, _whole = staticmethod(np.remainder), Floor
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 = nan, silently as in PyTorch
+            return ctx._fn(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (g if ctx.needs_input_grad[0] else None,
+                    -g * ctx._whole.call(x / y) if ctx.needs_input_grad[1] else None)
+
+
+class Fmod(Remainder):
+    """out = x − trunc(x / y) · y  (the sign of x, C's fmod)   ∂L/∂x = g   ∂L/∂y = −g · trunc(x / y)
+
+    (A primitive for Remainder's reason: NumPy's fmod is exact.)
+    """
+    _fn, _whole = staticmethod(np.fmod), Trunc
+
+
+class FloorDivide(Function):
+    """out = ⌊x / y⌋          no gradient: PyTorch defines none, and backward says so
+
+    A result of inputs that require grad requires grad too (as in PyTorch), so the error comes at backward.
+    Primitive, not (x / y).floor(): integers stay integers (7 // 2 is 3, not 3.0), and floor's zero gradient
+    would hide PyTorch's refusal.
+    """
+    @staticmethod
+    def forward(ctx, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.floor_divide(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("floor_divide: x // y has no derivative (it is a step function, and PyTorch defines "
+                           "none); detach its inputs (x.detach() // y), or use (x / y).floor() for a zero gradient")
+
+
 # ============================================================================
 # matmul
 # ============================================================================
@@ -685,7 +905,7 @@ class IndexAdd(Function):
     @staticmethod
     def forward(ctx, g, shape, index):
         ctx.index = index
-        out = np.zeros(shape, dtype=g.dtype)
+        out = np.zeros_like(g, shape=shape)  # (zeros_like, not zeros: tinygrad_lr.compile sees it, see capture.py)
         if _is_basic_index(index):
             out[index] = g       # slices and ints never repeat an element
         else:
@@ -737,7 +957,7 @@ class IndexPut(Function):
     @staticmethod
     def forward(ctx, x, v, index):
         ctx.index = index
-        out = np.array(x)  # a copy, and an array even when the gradient g of a 0-d tensor is a NumPy scalar
+        out = np.copy(x)  # a copy, and an array even when the gradient g of a 0-d tensor is a NumPy scalar
         out[index] = v
         return out
 

@@ -19,6 +19,7 @@ import weakref
 import numpy as np
 
 from . import copying, dtypes, printing, random
+from . import capture
 from .arrays import Size, check_device, device, to_array
 
 
@@ -77,6 +78,26 @@ class Tensor:
     def numel(self):
         """The number of elements."""
         return self._data.size
+
+    def nelement(self):
+        """The number of elements (``numel``)."""
+        return self._data.size
+
+    def ndimension(self):
+        """The number of dimensions (``ndim``)."""
+        return self.ndim
+
+    def element_size(self):
+        """The size of one element in bytes (4 for float32)."""
+        return self._data.itemsize
+
+    def is_contiguous(self, memory_format=None):
+        """True: NumPy handles the memory layout, so every tensor acts as a contiguous one (see ``contiguous``)."""
+        return True
+
+    def data_ptr(self):
+        """The address of the first element in memory (tensors that share memory share it)."""
+        return self._data.__array_interface__["data"][0]
 
     def __len__(self):
         if self.ndim == 0:
@@ -190,6 +211,8 @@ class Tensor:
         if self._requires_grad:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
+        if capture.recorder is not None:  # tinygrad_lr.compile cannot see what is done with the array
+            capture.recorder.fail("the step reads a tensor's values (.numpy())")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -289,6 +312,35 @@ class Tensor:
     def double(self):
         """A float64 copy (itself if already float64); recorded, so gradients flow back."""
         return self.to(dtypes.float64)
+
+    def half(self):
+        """A float16 copy (itself if already float16); recorded, so gradients flow back."""
+        return self.to(dtypes.float16)
+
+    def type_as(self, other):
+        """This tensor in ``other``'s dtype (``to(other.dtype)``)."""
+        return self.to(other.dtype)
+
+    # ---- new tensors like this one: its dtype unless dtype= is given ------------------------------
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """A tensor of zeros of the given size, with this tensor's dtype."""
+        return creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad, device=device)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """A tensor of ones of the given size, with this tensor's dtype."""
+        return creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad, device=device)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """A tensor of the given size with this tensor's dtype (its values are zeros here)."""
+        return creation.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad, device=device)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        """A tensor of the given size filled with ``fill_value``, with this tensor's dtype."""
+        return creation.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad, device=device)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A new leaf holding a copy of ``data``, with this tensor's dtype (no history)."""
+        return creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad, device=device)
 
     def long(self):
         """An int64 copy (no gradient flows through integers)."""
@@ -465,6 +517,131 @@ class Tensor:
         """The indices of the nonzero elements: a (k, ndim) int64 tensor, or a tuple of one per dim."""
         return arithmetic.nonzero(self, as_tuple)
 
+    # ---- more element-wise math: % and //, rounding, inverse trig, erf (elementwise.py) ------------
+    def __mod__(self, other): return elementwise.remainder(self, other)
+    def __rmod__(self, other): return elementwise.remainder(other, self)
+    def __floordiv__(self, other): return elementwise.floor_divide(self, other)
+    def __rfloordiv__(self, other): return elementwise.floor_divide(other, self)
+
+    def remainder(self, other):
+        """x − ⌊x / y⌋ · y, with the sign of y, as Python's % (∂/∂x = 1, ∂/∂y = −⌊x / y⌋)."""
+        return elementwise.remainder(self, other)
+
+    def fmod(self, other):
+        """x − trunc(x / y) · y, with the sign of x, as C's fmod (∂/∂x = 1, ∂/∂y = −trunc(x / y))."""
+        return elementwise.fmod(self, other)
+
+    def floor_divide(self, other):
+        """⌊x / y⌋ element-wise (x // y); no gradient, as in PyTorch."""
+        return elementwise.floor_divide(self, other)
+
+    def floor(self):
+        """⌊x⌋, the largest integer ≤ x (its gradient is 0)."""
+        return elementwise.rounding("floor", self)
+
+    def ceil(self):
+        """⌈x⌉, the smallest integer ≥ x (its gradient is 0)."""
+        return elementwise.rounding("ceil", self)
+
+    def trunc(self):
+        """x rounded towards 0 (its gradient is 0)."""
+        return elementwise.rounding("trunc", self)
+
+    fix = trunc
+
+    def frac(self):
+        """x − trunc(x), the fractional part with x's sign (its gradient is 1)."""
+        return elementwise.frac(self)
+
+    def log2(self):
+        """log₂ x element-wise."""
+        return elementwise.log2(self)
+
+    def log10(self):
+        """log₁₀ x element-wise."""
+        return elementwise.log10(self)
+
+    def exp2(self):
+        """2ˣ element-wise."""
+        return elementwise.exp2(self)
+
+    def sinh(self):
+        """sinh x = (eˣ − e⁻ˣ) / 2 element-wise."""
+        return elementwise.sinh(self)
+
+    def cosh(self):
+        """cosh x = (eˣ + e⁻ˣ) / 2 element-wise."""
+        return elementwise.cosh(self)
+
+    def asin(self):
+        """arcsin x element-wise (nan outside [−1, 1])."""
+        return elementwise.inverse_trig("asin", primitives.Asin, self)
+
+    def acos(self):
+        """arccos x element-wise (nan outside [−1, 1])."""
+        return elementwise.inverse_trig("acos", primitives.Acos, self)
+
+    def atan(self):
+        """arctan x element-wise."""
+        return elementwise.inverse_trig("atan", primitives.Atan, self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def atan2(self, other):
+        """atan2(self, other): the angle of the point (other, self), in (−π, π]."""
+        return elementwise.atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        """√(self² + other²) element-wise, without overflow."""
+        return elementwise.hypot(self, other)
+
+    def erf(self):
+        """The error function erf x = 2/√π ∫₀ˣ e^(−t²) dt element-wise."""
+        return elementwise.inverse_trig("erf", primitives.Erf, self)
+
+    # ---- logical and bitwise: bool / integer tensors, no gradient (elementwise.py) --------------------
+    def __and__(self, other): return elementwise.bitwise("bitwise_and", np.bitwise_and, self, other)
+    def __rand__(self, other): return elementwise.bitwise("bitwise_and", np.bitwise_and, other, self)
+    def __or__(self, other): return elementwise.bitwise("bitwise_or", np.bitwise_or, self, other)
+    def __ror__(self, other): return elementwise.bitwise("bitwise_or", np.bitwise_or, other, self)
+    def __xor__(self, other): return elementwise.bitwise("bitwise_xor", np.bitwise_xor, self, other)
+    def __rxor__(self, other): return elementwise.bitwise("bitwise_xor", np.bitwise_xor, other, self)
+    def __invert__(self): return elementwise.bitwise("bitwise_not", np.invert, self)
+
+    def logical_and(self, other):
+        """True where both are nonzero (a bool tensor)."""
+        return elementwise.logical("logical_and", np.logical_and, self, other)
+
+    def logical_or(self, other):
+        """True where either is nonzero (a bool tensor)."""
+        return elementwise.logical("logical_or", np.logical_or, self, other)
+
+    def logical_xor(self, other):
+        """True where exactly one is nonzero (a bool tensor)."""
+        return elementwise.logical("logical_xor", np.logical_xor, self, other)
+
+    def logical_not(self):
+        """True where the element is zero (a bool tensor)."""
+        return elementwise.logical("logical_not", np.logical_not, self)
+
+    def bitwise_and(self, other):
+        """self & other: bitwise on integers, logical on bools."""
+        return self & other
+
+    def bitwise_or(self, other):
+        """self | other: bitwise on integers, logical on bools."""
+        return self | other
+
+    def bitwise_xor(self, other):
+        """self ^ other: bitwise on integers, logical on bools."""
+        return self ^ other
+
+    def bitwise_not(self):
+        """~self: bitwise on integers, logical on bools."""
+        return ~self
+
     # ---- comparisons: bool tensors, no gradient ------------------------------------
     def __eq__(self, other): return arithmetic.compare("eq", np.equal, self, other)
     def __ne__(self, other): return arithmetic.compare("ne", np.not_equal, self, other)
@@ -567,6 +744,30 @@ class Tensor:
         """The running sums along ``dim``."""
         return arithmetic.cumsum(self, dim, dtype)
 
+    def cumprod(self, dim, *, dtype=None):
+        """The running products along ``dim`` (exact gradients where an element is 0)."""
+        return structure.cumprod(self, dim, dtype)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median of all elements; with ``dim``, the pair (values, indices) along it."""
+        return structure.median(self, dim, keepdim)
+
+    def count_nonzero(self, dim=None):
+        """The number of nonzero elements (over ``dim``), int64."""
+        return structure.count_nonzero(self, dim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        """The distinct elements, sorted; (values, inverse, counts) as asked (no gradient)."""
+        return structure.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def trace(self):
+        """The sum of the diagonal of a matrix."""
+        return structure.trace(self)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The differences x[i + 1] − x[i] along ``dim``, ``n`` times."""
+        return structure.diff(self, n, dim, prepend, append)
+
     # ---- softmax ----------------------------------------------------------------
     def softmax(self, dim, dtype=None):
         """eˣ / Σ eˣ along ``dim``, computed without overflow (each slice sums to 1)."""
@@ -584,6 +785,18 @@ class Tensor:
     def view(self, *shape):
         """The same values in a new shape, like ``reshape``."""
         return shapes.reshape("view", self, shape)
+
+    def view_as(self, other):
+        """``view(other.shape)``."""
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        """``reshape(other.shape)``."""
+        return self.reshape(other.shape)
+
+    def expand_as(self, other):
+        """``expand(other.shape)``."""
+        return self.expand(other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         """Merge dims start_dim … end_dim into one (all of them by default)."""
@@ -621,6 +834,27 @@ class Tensor:
 
     T = property(t, doc="The transpose of a matrix (see t()).")
     mT = property(lambda self: self.transpose(-2, -1), doc="Transpose the last two dimensions.")
+    mH = property(lambda self: self.transpose(-2, -1), doc="The conjugate transpose of the last two dims (mT: values are real).")
+
+    def narrow(self, dim, start, length):
+        """The slice start … start + length − 1 along ``dim``."""
+        return structure.narrow(self, dim, start, length)
+
+    def roll(self, shifts, dims=None):
+        """Shift the elements along ``dims`` (of the flattened tensor without dims), wrapping around."""
+        return structure.roll(self, shifts, dims)
+
+    def diag(self, diagonal=0):
+        """A vector put on diagonal k of a square matrix, or the diagonal k of a matrix."""
+        return structure.diag(self, diagonal)
+
+    def triu(self, diagonal=0):
+        """The upper triangle (on and above diagonal k) of the last two dims; zeros below."""
+        return structure.triangle("triu", self, diagonal)
+
+    def tril(self, diagonal=0):
+        """The lower triangle (on and below diagonal k) of the last two dims; zeros above."""
+        return structure.triangle("tril", self, diagonal)
 
     def expand(self, *sizes):
         """Broadcast to a larger shape without copying (-1 keeps a size)."""
@@ -762,8 +996,87 @@ class Tensor:
         """Fill with samples of U(a, b) from the seeded generator."""
         return inplace.overwrite("uniform_", self, random._uniform_array(a, b, self.shape, self.dtype, generator))
 
+    # element-wise functions in place: the out-of-place op computes the values (inplace.apply_)
+    def abs_(self):
+        """abs, in place."""
+        return inplace.apply_("abs_", self, Tensor.abs)
+
+    def exp_(self):
+        """exp, in place."""
+        return inplace.apply_("exp_", self, Tensor.exp)
+
+    def log_(self):
+        """log, in place."""
+        return inplace.apply_("log_", self, Tensor.log)
+
+    def sqrt_(self):
+        """sqrt, in place."""
+        return inplace.apply_("sqrt_", self, Tensor.sqrt)
+
+    def square_(self):
+        """square, in place."""
+        return inplace.apply_("square_", self, Tensor.square)
+
+    def neg_(self):
+        """neg, in place."""
+        return inplace.apply_("neg_", self, Tensor.neg)
+
+    def pow_(self, exponent):
+        """pow, in place."""
+        return inplace.apply_("pow_", self, lambda x: x.pow(exponent))
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        """clamp, in place."""
+        return inplace.apply_("clamp_", self, lambda x: x.clamp(min, max))
+
+    def clip_(self, min=None, max=None):  # noqa: A002
+        """clip (clamp), in place."""
+        return inplace.apply_("clip_", self, lambda x: x.clamp(min, max))
+
+    def relu_(self):
+        """relu, in place."""
+        return inplace.apply_("relu_", self, Tensor.relu)
+
+    def sigmoid_(self):
+        """sigmoid, in place."""
+        return inplace.apply_("sigmoid_", self, Tensor.sigmoid)
+
+    def tanh_(self):
+        """tanh, in place."""
+        return inplace.apply_("tanh_", self, Tensor.tanh)
+
+    def floor_(self):
+        """floor, in place."""
+        return inplace.apply_("floor_", self, Tensor.floor)
+
+    def ceil_(self):
+        """ceil, in place."""
+        return inplace.apply_("ceil_", self, Tensor.ceil)
+
+    def trunc_(self):
+        """trunc, in place."""
+        return inplace.apply_("trunc_", self, Tensor.trunc)
+
+    def round_(self, *, decimals=0):
+        """round, in place."""
+        return inplace.apply_("round_", self, lambda x: x.round(decimals=decimals))
+
+    # shape changes in place (the same memory, a new shape)
+    def unsqueeze_(self, dim):
+        """unsqueeze, in place."""
+        return inplace.reshape_("unsqueeze_", self, lambda x: x.unsqueeze(dim))
+
+    def squeeze_(self, dim=None):
+        """squeeze, in place."""
+        return inplace.reshape_("squeeze_", self, lambda x: x.squeeze(dim))
+
+    def t_(self):
+        """t, in place."""
+        return inplace.reshape_("t_", self, Tensor.t)
+
 
 _CPU = device("cpu")
 
 # The one import cycle: these modules build on Tensor, so they are imported once it exists.
 from . import arithmetic, engine, gathering, indexing, inplace, operands, primitives, shapes  # noqa: E402
+from . import creation, elementwise, structure  # noqa: E402

@@ -31,7 +31,7 @@ from ..core import dtypes, internal
 from ..core.creation import rand
 from ..core.function import Function
 from ..core.gathering import one_hot  # noqa: F401  (F.one_hot, as in PyTorch)
-from ..core.primitives import Abs, Exp, Log, Log1p, LogSoftmax, Sigmoid, Softmax, Tanh
+from ..core.primitives import Abs, Erf, Exp, Log, Log1p, LogSoftmax, Sigmoid, Softmax, Tanh
 from . import loss_args
 
 
@@ -102,7 +102,6 @@ class LeakyReLU(Function):
 
 
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-_erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf: Python's, element by element (slow, exact)
 
 
 def _normal_pdf(x):
@@ -112,7 +111,7 @@ def _normal_pdf(x):
 
 def _normal_cdf(x):
     """Φ(x) = ½·(1 + erf(x / √2)) on an array."""
-    return (0.5 * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype)
+    return 0.5 * (1 + Erf.call(x / math.sqrt(2)))
 
 
 class NormalCDF(Function):

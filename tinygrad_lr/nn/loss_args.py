@@ -166,7 +166,7 @@ def class_targets(op, input, target, weight, ignore_index, label_smoothing=0.0):
     a = ((y == classes) & kept).astype(input.dtype)  # the one-hot rows, zero where ignored
     if w_b is not None:
         a *= w_b
-    D = float(a.sum(dtype=np.float64))  # Σ w_yᵢ over the rows kept (their number without weights)
+    D = a.sum(dtype=np.float64).item()  # Σ w_yᵢ over the rows kept (their number without weights)
     if label_smoothing:
         eps = label_smoothing
         a = (1 - eps) * a + (eps / n_classes) * kept * (1 if w_b is None else w_b)
