@@ -22,23 +22,8 @@ from tinygrad_lr import cli, linalg
 from tinygrad_lr.cli import csvfile
 from tinygrad_lr.cli.progress import Progress
 
-datasets = pytest.importorskip("sklearn.datasets")
-
-
-def run(argv, capsys):
-    """(exit status, stdout, stderr) of ``tinygrad-lr argv``, in-process."""
-    try:
-        status = cli.main(argv)
-    except SystemExit as e:
-        status = e.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def run_json(argv, capsys):
-    status, out, err = run(argv + ["--json"], capsys)
-    assert status == 0, err
-    return json.loads(out), err
+from conftest import optional
+from test_cli import run, run_json
 
 
 def one_error(argv, capsys, status=1):
@@ -69,7 +54,7 @@ def tiny_chunks(monkeypatch):
 
 @pytest.fixture(scope="module")
 def diabetes_csv(tmp_path_factory):
-    d = datasets.load_diabetes()
+    d = optional("sklearn.datasets").load_diabetes()
     path = tmp_path_factory.mktemp("real") / "diabetes.csv"
     np.savetxt(path, np.c_[d.data, d.target], delimiter=",", fmt="%.17g", comments="",
                header=",".join(d.feature_names + ["progression"]))
@@ -78,7 +63,7 @@ def diabetes_csv(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def digits_csv(tmp_path_factory):
-    d = datasets.load_digits()
+    d = optional("sklearn.datasets").load_digits()
     path = tmp_path_factory.mktemp("real") / "digits.csv"
     np.savetxt(path, np.c_[d.data, d.target], delimiter=",", fmt="%g", comments="",
                header=",".join(d.feature_names + ["digit"]))

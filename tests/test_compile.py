@@ -553,11 +553,24 @@ def test_a_forward_only_function_under_no_grad_still_compiles():
     assert predict.reason is None and predict.replays > 0
 
 
-def test_a_step_that_gets_its_model_through_default_arguments_compiles_and_equals_eager():
-    X, y = _data("classes", np.float64)
+def _eager_then_compiled(kind, build, steps):
+    """Train twice from one seed on the same batches, eagerly and compiled; ``build()`` gives (train_step, net,
+    opt). Asserts that the compiled step ran its program and ended where eager did."""
+    X, y = _data(kind, np.float64)
     finals = []
     for compiled in (False, True):
         tg.manual_seed(0)
+        train_step, net, opt = build()
+        step = tg.compile(train_step) if compiled else train_step
+        for xb, yb in _batches(X, y, steps):
+            step(xb, yb)
+        finals.append(_state(net, opt))
+    assert step.reason is None and step.replays > 0
+    _assert_same(*finals)
+
+
+def test_a_step_that_gets_its_model_through_default_arguments_compiles_and_equals_eager():
+    def build():
         net = nn.Sequential(nn.Linear(3, 8, dtype=tg.float64), nn.ReLU(), nn.Linear(8, 3, dtype=tg.float64))
         opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
 
@@ -567,22 +580,15 @@ def test_a_step_that_gets_its_model_through_default_arguments_compiles_and_equal
             loss.backward()
             opt.step()
             return loss
+        return train_step, net, opt
 
-        step = tg.compile(train_step) if compiled else train_step
-        for xb, yb in _batches(X, y, 40):
-            step(xb, yb)
-        finals.append(_state(net, opt))
-    assert step.reason is None and step.replays > 0
-    _assert_same(*finals)
+    _eager_then_compiled("classes", build, 40)
 
 
 @pytest.mark.parametrize("activation", ["gelu", "erf"])
 def test_a_step_through_a_frompyfunc_ufunc_compiles_and_equals_eager(activation):
     """erf has no NumPy kernel: Python's math.erf through np.frompyfunc, which the program must name and call."""
-    X, y = _data("regression", np.float64)
-    finals = []
-    for compiled in (False, True):
-        tg.manual_seed(0)
+    def build():
         net = nn.Linear(3, 1, dtype=tg.float64)
         opt = optim.SGD(net.parameters(), lr=0.1)
 
@@ -594,10 +600,6 @@ def test_a_step_through_a_frompyfunc_ufunc_compiles_and_equals_eager(activation)
             loss.backward()
             opt.step()
             return loss
+        return train_step, net, opt
 
-        step = tg.compile(train_step) if compiled else train_step
-        for xb, yb in _batches(X, y, 30):
-            step(xb, yb)
-        finals.append(_state(net, opt))
-    assert step.reason is None and step.replays > 0
-    _assert_same(*finals)
+    _eager_then_compiled("regression", build, 30)
