@@ -169,9 +169,13 @@ def test_leaves_and_non_leaves():
     y = x * c
     assert not y.is_leaf and y.requires_grad
     assert repr(y.grad_fn) == "<MulBackward>"
-    assert y.grad_fn.next_functions == (x, None)  # x is a leaf; c needs no gradient
+    # PyTorch's pairs: x is a leaf (its AccumulateGrad node), c needs no gradient
+    (acc, i), (none, j) = y.grad_fn.next_functions
+    assert acc.name() == "AccumulateGrad" and acc.variable is x and i == 0 and none is None and j == 0
+    assert y.grad_fn.next_functions[0][0] is acc  # one AccumulateGrad per leaf
+    assert acc.next_functions == ()
     z = y.exp()
-    assert z.grad_fn.name() == "ExpBackward" and z.grad_fn.next_functions == (y.grad_fn,)
+    assert z.grad_fn.name() == "ExpBackward" and z.grad_fn.next_functions == ((y.grad_fn, 0),)
 
 
 @pytest.mark.parametrize("expr, name", [

@@ -20,9 +20,23 @@ def _inplace_on_leaf():
     w -= 0.1
 
 
-def _setitem_into_graph():
-    h = tensor([1.0, 2.0], requires_grad=True) * 2
-    h[0] = 5.0
+def _setitem_into_a_saved_output():
+    x = tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()   # exp saves its output for backward
+    h[0] = 5.0    # recorded (as in PyTorch), and it bumps h's version
+    h.sum().backward()
+
+
+def _inplace_on_a_view_of_a_leaf():
+    w = tinygrad_lr.zeros(3, requires_grad=True)
+    w[0:2].add_(1)
+
+
+def _inplace_on_a_view_made_in_no_grad():
+    h = tinygrad_lr.zeros(3, requires_grad=True) * 2
+    with tinygrad_lr.no_grad():
+        v = h[0:2]
+    v.mul_(2)
 
 
 class _TwoGradients(Function):
@@ -309,18 +323,20 @@ MISTAKES = {
     "copy_ of another shape": (
         lambda: tinygrad_lr.ones(2).copy_(tinygrad_lr.ones(3)), ValueError,
         r"^copy_: a source of shape \(3,\) cannot be copied into a tensor of shape \(2,\)"),
-    "copy_ from a tensor requiring grad": (
-        lambda: tinygrad_lr.zeros(2).copy_(W), RuntimeError,
-        r"^copy_: the source requires grad, and copying it in place is not recorded.*src.clone\(\)"),
-    "zero_ of a tensor in the graph": (
-        lambda: (W * 2).zero_(), RuntimeError,
-        r"^zero_: overwriting a tensor that is part of a graph is not supported"),
+    "in place on a view of a leaf": (
+        _inplace_on_a_view_of_a_leaf, RuntimeError,
+        r"^add_: a view of a leaf tensor that requires grad \(the view has shape \(2,\), the leaf \(3,\)\) is being "
+        r"used in an in-place operation.*no_grad"),
+    "in place on a view made in no_grad": (
+        _inplace_on_a_view_made_in_no_grad, RuntimeError,
+        r"^mul_: this view \(shape \(2,\)\) was made in no_grad mode and is being changed in place with grad mode"),
     "in place on an expanded tensor": (
         lambda: tinygrad_lr.ones(1).expand(3).add_(1), RuntimeError,
         r"^add_: this tensor's memory is read-only"),
-    "setitem into the graph": (
-        _setitem_into_graph, RuntimeError,
-        r"^setitem: assigning into a tensor that is part of a graph is not supported"),
+    "setitem into an output saved for backward": (
+        _setitem_into_a_saved_output, RuntimeError,
+        r"^ExpBackward: the output saved for backward was modified by an in-place operation \(it is at version 1; "
+        r"expected version 0\)"),
     # ---- conversions
     "item of many": (
         lambda: tinygrad_lr.ones(2, 3).item(), RuntimeError,

@@ -28,6 +28,7 @@ Backward is written once, in array syntax (``g * x``, ``g @ w.T``,
 same lines record a graph and the gradient can be differentiated again.
 """
 import itertools
+import weakref
 
 import numpy as np
 
@@ -55,6 +56,7 @@ class Function:
     Call ``MyFunction.apply(*args, **kwargs)``, never forward directly.
     """
 
+    is_view = False        # True for the ops whose result is a view of their input's memory (reshape, x[1:3], ...)
     needs_input_grad = ()  # set on the node when recorded: one bool per forward argument
     _to_save = ()          # what forward passed to save_for_backward, until apply resolves it
     _saved = ()            # ... resolved: see _resolve_saved
@@ -114,6 +116,8 @@ class Function:
         raw, needs = [], []  # forward's arguments (a Tensor's array in its place), and who wants a gradient
         for a in args:
             if isinstance(a, Tensor):
+                if a._view is not None and a._view[0].grad_fn is not a._view[2]:
+                    views.refresh(a)  # a view whose base was changed in place since: see views.py
                 raw.append(a._data)
                 needs.append(a._requires_grad)
             else:
@@ -136,11 +140,11 @@ class Function:
         if not record or data.dtype.kind != "f":  # only floating results carry gradients
             out = Tensor._make(data)
             if data.base is not None:
-                _share_version(out, args)
+                views.share_memory(out, args, cls, kwargs)
             return out
         out = Tensor._make(data, True, ctx)
         if data.base is not None:
-            _share_version(out, args)
+            views.share_memory(out, args, cls, kwargs)
         ctx._seq = next(_sequence)
         # for each input that wants a gradient: where it goes next (the node that made the input,
         # or the leaf itself) and the shape and dtype it must have; None for the others
@@ -183,20 +187,44 @@ class Function:
 
     @property
     def next_functions(self):
-        """Where each input's gradient goes: the node that made it, the leaf tensor, or None."""
-        return self._next
+        """Where each input's gradient goes, as PyTorch's ``((node, 0), ...)`` pairs.
+
+        The node is the one that made the input, an ``AccumulateGrad`` for a leaf (its ``.variable`` is
+        the leaf tensor), or None for an input that needs no gradient.  The engine itself follows
+        ``_next``: the same targets, with the leaf tensor in place of its ``AccumulateGrad``.
+        """
+        return tuple((AccumulateGrad.of(n) if isinstance(n, Tensor) else n, 0) for n in self._next)
 
     def __repr__(self):
         return f"<{self.name()}>"
 
 
-def _share_version(out, args):
-    """A result that is a view (reshape, transpose, x[1:3]) of an input's memory shares that input's
-    version counter, so that changing one in place is seen by the nodes that saved the other."""
-    for a in args:
-        if isinstance(a, Tensor) and np.may_share_memory(out._data, a._data):
-            out._vc = a._vc
-            return
+class AccumulateGrad:
+    """The end of a path in the graph: a leaf tensor, where backward adds the gradient into ``.grad``
+    (what PyTorch's ``next_functions`` shows for a leaf; ``variable`` is the leaf)."""
+
+    next_functions = ()
+
+    def __init__(self, variable):
+        self._variable = weakref.ref(variable)  # weak: the leaf holds this node (no reference cycle)
+
+    @property
+    def variable(self):
+        return self._variable()
+
+    @staticmethod
+    def of(leaf):
+        node = leaf.__dict__.get("_accumulate_grad")
+        if node is None:
+            node = leaf.__dict__["_accumulate_grad"] = AccumulateGrad(leaf)
+        return node
+
+    @staticmethod
+    def name():
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 def _unalias(raw):
@@ -242,3 +270,4 @@ def _as_tensor(node, value, source):
 
 
 from .tensor import Tensor  # noqa: E402  (Tensor's methods use Function: import after it exists)
+from . import views  # noqa: E402  (views of a tensor's memory: views.py builds on Tensor and Function)

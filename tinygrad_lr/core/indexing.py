@@ -10,6 +10,7 @@ and ``x[[rows, cols]]`` pick one element per pair.  The math is in
 import numpy as np
 
 from . import grad_mode
+from . import inplace
 from .inplace import check_inplace
 from .operands import _shape, operand
 from .primitives import Index
@@ -89,8 +90,11 @@ def setitem(x, index, value):
     value = operand("setitem", value)
     check_inplace("setitem", x)
     if grad_mode._enabled and (x._requires_grad or isinstance(value, Tensor) and value._requires_grad):
-        raise RuntimeError("setitem: assigning into a tensor that is part of a graph is not supported; "
-                           "build the result out of place (e.g. with cat/stack), or do it under no_grad()")
+        try:  # recorded: x[index] is replaced in x's memory, and x gets a CopySlices node (see views.py)
+            inplace.record("setitem", x, value, index=index)
+        except IndexError as e:
+            raise IndexError(f"setitem: {e} (tensor of shape {tuple(x.shape)})") from None
+        return
     try:
         x._data[index] = value._data if isinstance(value, Tensor) else value
     except IndexError as e:

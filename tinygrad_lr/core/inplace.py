@@ -9,21 +9,38 @@ Two rules, both PyTorch's:
   gradient (see ``Function.saved_tensors``).
 
 A recorded in-place op on a non-leaf (``h *= w`` inside a model) is computed
-out of place, and the tensor is rebased on the new node.
+out of place from h's old value; then ``record`` makes h the result.  When no other
+tensor sees h's memory, h simply takes the new array and node.  When one does (h is a
+view ``x[0:2]``, or has views), the values are written into that memory and the
+tensor owning it gets a ``CopySlices`` node (views.py), as in PyTorch.
 """
 import numpy as np
 
-from . import capture, dtypes, grad_mode
+from . import capture, dtypes, grad_mode, views
 from .operands import _shape, operand
+from .primitives import CopySlices, Index
 from .tensor import Tensor
 
 
 def check_inplace(op, x):
+    views.fresh(x)  # (a view whose base was written in place since: its node and requires_grad first)
     if grad_mode._enabled and x._requires_grad and x.grad_fn is None:
         raise RuntimeError(
             f"{op}: a leaf tensor that requires grad (shape {tuple(x.shape)}) cannot be changed in place "
             "while operations are recorded: autograd would lose track of it. Do the update inside "
             "`with tinygrad_lr.no_grad():` (as optimizers do), or change `.data`")
+    if grad_mode._enabled and x._view is not None:
+        base = x._view[0]
+        if base._requires_grad and base.grad_fn is None:
+            raise RuntimeError(
+                f"{op}: a view of a leaf tensor that requires grad (the view has shape {tuple(x.shape)}, the leaf "
+                f"{tuple(base.shape)}) is being used in an in-place operation: autograd would lose track of the "
+                "leaf. Do the change inside `with tinygrad_lr.no_grad():`, or on a copy (x.clone())")
+        if not x._view[3] and base._requires_grad:
+            raise RuntimeError(
+                f"{op}: this view (shape {tuple(x.shape)}) was made in no_grad mode and is being changed in place "
+                "with grad mode enabled: autograd cannot tell how the change reaches its base. Make the view "
+                "outside no_grad(), or change it inside no_grad() too")
     if not x._data.flags.writeable:
         raise RuntimeError(
             f"{op}: this tensor's memory is read-only (e.g. a DataLoader batch that is a view of its data "
@@ -45,12 +62,11 @@ def update(op, x, other, out_of_place, ufunc, alpha=1):
     if grad_mode._enabled and (x._requires_grad or isinstance(other, Tensor) and other._requires_grad):
         if alpha != 1:
             other = other * alpha
-        # Recorded: compute out of place, then x *becomes* the result.  The new
-        # node sees x's old value through an alias of its own (h *= w needs the
-        # old h); earlier nodes that saved x itself would now read the new value,
-        # so the bump of x's old version makes them refuse to run.
-        old = Tensor._make(x._data, x._requires_grad, x.grad_fn)
-        return _rebase(op, x, out_of_place(old, old if other is x else other))
+        # Recorded: compute out of place from x's old value (h *= w needs the old h), then x *becomes*
+        # the result; earlier nodes that saved x itself would now read the new value, so the bump of
+        # x's version makes them refuse to run.
+        old = old_value(x)
+        return record(op, x, out_of_place(old, old if other is x else other))
     od = other._data if isinstance(other, Tensor) else other
     if alpha != 1:
         od = od * alpha
@@ -68,15 +84,48 @@ def update(op, x, other, out_of_place, ufunc, alpha=1):
     return x
 
 
-def _rebase(op, x, out):
-    """x *becomes* ``out``, computed out of place from an alias of x's old value (a recorded change)."""
-    if out.shape != x.shape:
-        raise ValueError(f"{op}: the result has shape {tuple(out.shape)}, which does not fit the "
+def old_value(x):
+    """x's value before a recorded change, as a tensor in x's place in the graph.  Its own array, not x's,
+    when the new values will be written into x's memory (x is shared, see views.py): a copy, then."""
+    views.fresh(x)
+    data = x._data.copy() if views.is_shared(x) else x._data
+    return Tensor._make(data, x._requires_grad, x.grad_fn)
+
+
+def record(op, x, value, index=None):
+    """x ← value (or x[index] ← value) as a recorded change: x becomes the result in the graph.
+
+    ``value`` is a Tensor computed out of place from ``old_value(x)`` (``h *= w``), or what is written
+    (``copy_``, ``x[index] = v``: a number, an array or a Tensor, broadcast to the part it replaces).
+    """
+    views.fresh(x)
+    whole = index is None and isinstance(value, Tensor) and value._requires_grad
+    if whole and value.shape != x.shape:
+        raise ValueError(f"{op}: the result has shape {tuple(value.shape)}, which does not fit the "
                          f"tensor of shape {tuple(x.shape)} changed in place")
-    if out.dtype != x.dtype and x.dtype.kind == "f":
-        out = out.to(x.dtype)  # in place keeps the tensor's dtype, as in PyTorch
-    x._vc[0] += 1
-    x._data, x.grad_fn, x._requires_grad, x._vc = out._data, out.grad_fn, True, out._vc
+    if whole and not views.is_shared(x):
+        # nobody else sees x's memory: x takes the new array and node (no copy, no write)
+        if value.dtype != x.dtype and x.dtype.kind == "f":
+            value = value.to(x.dtype)  # in place keeps the tensor's dtype, as in PyTorch
+        x._vc[0] += 1
+        x._data, x.grad_fn, x._requires_grad, x._vc = value._data, value.grad_fn, True, value._vc
+        return x
+    # x's memory is seen by other tensors, or only a part is replaced: write into the memory, and the
+    # tensor that owns it (x, or x's base) gets a CopySlices node
+    base, steps = (x, ()) if x._view is None else x._view[:2]
+    if index is not None:
+        steps = steps + ((Index, {"index": index}),)
+    old = Tensor._make(base._data, base._requires_grad, base.grad_fn)
+    try:
+        new = CopySlices.apply(old, value, steps=steps)
+    except ValueError:
+        raise ValueError(f"{op}: a value of shape {_shape(value)} cannot be written into "
+                         f"{'the selected part of ' if index is not None else ''}a tensor of shape "
+                         f"{tuple(x.shape)}") from None
+    base._vc[0] += 1
+    base.grad_fn, base._requires_grad = new.grad_fn, new._requires_grad
+    if x is not base:
+        views.refresh(x)
     return x
 
 
@@ -92,8 +141,8 @@ def compound(op, x, formula, *others):
     if capture.recorder is not None:
         capture.read_all(x, *others)
     if grad_mode._enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (x, *others)):
-        old = Tensor._make(x._data, x._requires_grad, x.grad_fn)
-        return _rebase(op, x, formula(old, *[old if t is x else t for t in others]))
+        old = old_value(x)
+        return record(op, x, formula(old, *[old if t is x else t for t in others]))
     result = None
     try:
         result = formula(x._data, *[t._data if isinstance(t, Tensor) else t for t in others])
@@ -122,16 +171,16 @@ def lerp_formula(op, weight):
 
 
 def overwrite(op, x, value):
-    """zero_, fill_, copy_, normal_, uniform_: replace x's values in place."""
+    """zero_, fill_, copy_, normal_, uniform_: replace x's values in place.
+
+    Recorded when x is part of a graph or the source requires grad: the old values get a zero gradient,
+    the source its part of g (``copy_`` is x[...] = src).
+    """
     check_inplace(op, x)
-    if grad_mode._enabled and x.grad_fn is not None:
-        raise RuntimeError(f"{op}: overwriting a tensor that is part of a graph is not supported; "
-                           "do it under no_grad() or on a detached tensor")
-    if grad_mode._enabled and isinstance(value, Tensor) and value._requires_grad:
-        raise RuntimeError(f"{op}: the source requires grad, and copying it in place is not recorded, so its "
-                           "gradient would be lost; write y = src.clone() instead (or copy under no_grad())")
     if capture.recorder is not None:
         capture.read_all(x, value)
+    if grad_mode._enabled and (x._requires_grad or isinstance(value, Tensor) and value._requires_grad):
+        return record(op, x, value if isinstance(value, Tensor) else np.asarray(value), index=Ellipsis)
     src = value._data if isinstance(value, Tensor) else value
     try:
         np.copyto(x._data, src, casting="unsafe")
@@ -149,7 +198,7 @@ def apply_(op, x, out_of_place):
     if capture.recorder is not None:
         capture.read_all(x)
     if grad_mode._enabled and x._requires_grad:
-        return _rebase(op, x, out_of_place(Tensor._make(x._data, True, x.grad_fn)))
+        return record(op, x, out_of_place(old_value(x)))
     with grad_mode.no_grad():
         result = out_of_place(Tensor._make(x._data))
     try:

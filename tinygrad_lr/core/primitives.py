@@ -827,6 +827,7 @@ class LogSoftmax(Function):
 # ============================================================================
 class Reshape(Function):
     """out = x with a new shape   ∂L/∂x = g reshaped to x's shape"""
+    is_view = True
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
@@ -839,6 +840,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     """out = x with dims d0 and d1 swapped   ∂L/∂x = g with them swapped back"""
+    is_view = True
     @staticmethod
     def forward(ctx, x, dim0, dim1):
         ctx.dims = (dim0, dim1)
@@ -851,6 +853,7 @@ class Transpose(Function):
 
 class Expand(Function):
     """out = x broadcast to ``shape`` (no copy)   ∂L/∂x = g summed back to x's shape"""
+    is_view = True
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
@@ -866,6 +869,7 @@ class Permute(Function):
 
     Primitive, not a chain of transposes: one node and one view for any order of the dims.
     """
+    is_view = True
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -883,7 +887,9 @@ class Index(Function):
     """out = x[index]         ∂L/∂x = zeros like x, with g added at ``index``
 
     Repeated indices get the *sum* of their gradients (x[[0, 0]] uses x[0] twice).
+    A basic index (ints, slices) gives a view of x's memory, as in NumPy and PyTorch.
     """
+    is_view = True
     @staticmethod
     def forward(ctx, x, index):
         ctx.in_shape, ctx.index = x.shape, index
@@ -965,3 +971,45 @@ class IndexPut(Function):
     def backward(ctx, g):
         return (IndexPut.call(g, 0, index=ctx.index) if ctx.needs_input_grad[0] else None,
                 g[ctx.index] if ctx.needs_input_grad[1] else None)
+
+
+class CopySlices(Function):
+    """base[part] = v, written into base's memory   ∂L/∂base = g with zeros in the part   ∂L/∂v = g[part]
+
+    ``x[index] = v`` and an in-place op on a view (``v = h[0:2]; v += 1``) are this op on the tensor that
+    owns the memory.  ``steps`` are the view ops from the base to the part (see views.py), the last one
+    possibly an ``Index`` with arrays in it.  v is cast to base's dtype and broadcast to the part's shape
+    (the engine sums ∂L/∂v back to v's shape).
+    Primitive because it is the one op that writes into an existing tensor's memory: it returns base's own
+    array, changed, and neither gradient needs the old values.
+    """
+    @staticmethod
+    def forward(ctx, base, v, steps):
+        ctx.steps = steps
+        _put(base, steps, v)
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        copy = np.copy(g) if isinstance(g, (np.ndarray, np.generic)) else Clone.apply(g)  # (an array for 0-d g)
+        return (CopySlices.call(copy, 0, steps=ctx.steps) if ctx.needs_input_grad[0] else None,
+                _part(g, ctx.steps) if ctx.needs_input_grad[1] else None)
+
+
+def _part(a, steps):
+    """The part of ``a`` (an array or a Tensor) that ``steps`` lead to."""
+    for cls, kwargs in steps:
+        a = cls.call(a, **kwargs)
+    return a
+
+
+def _put(a, steps, value):
+    """Write ``value`` into the part of array ``a`` that ``steps`` lead to, in a's memory."""
+    for cls, kwargs in steps[:-1]:
+        a = cls.forward(cls(), a, **kwargs)  # views: their memory is a's
+    if steps and steps[-1][0] is Index:
+        a[steps[-1][1]["index"]] = value     # (an index with arrays in it picks a copy: write through it)
+    else:
+        if steps:
+            a = steps[-1][0].forward(steps[-1][0](), a, **steps[-1][1])
+        a[...] = value

@@ -41,6 +41,8 @@ class Tensor:
 
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_grad", "_vc", "__weakref__", "__dict__")
     __array_ufunc__ = None  # ndarray <op> Tensor calls Tensor's reflected operator, not NumPy's loop
+    _view = None         # for a view of another tensor's memory (x[1:3], x.T): how to make it again (views.py)
+    _has_views = False   # True once a view (or a detach()) of this tensor's memory was made
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self._data = array_from(data, dtype, "Tensor")
@@ -66,6 +68,8 @@ class Tensor:
     is_leaf = property(lambda self: self.grad_fn is None,
                        doc="True for tensors made by the user (not by an op on tensors requiring grad).")
     _version = property(lambda self: self._vc[0], doc="How many times it was changed in place.")
+    _base = property(lambda self: None if self._view is None else self._view[0],
+                     doc="For a view (x[1:3], x.T, x.reshape(...)): the tensor whose memory it shows; else None.")
 
     def size(self, dim=None):
         """The shape, or the size of one dimension."""
@@ -108,6 +112,7 @@ class Tensor:
     @property
     def requires_grad(self):
         """True if ops on this tensor are recorded so that gradients can flow back to it."""
+        views.fresh(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -145,6 +150,7 @@ class Tensor:
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor too after backward."""
+        views.fresh(self)
         if self.grad_fn is not None:
             self.grad_fn._retained = weakref.ref(self)
         elif not self._requires_grad:
@@ -166,6 +172,7 @@ class Tensor:
         """
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        views.fresh(self)
         engine.backward("backward", [self], None if gradient is None else [gradient],
                         retain_graph, create_graph, inputs)
 
@@ -173,6 +180,7 @@ class Tensor:
         """The same values (shared memory) without history: a new leaf."""
         t = Tensor._make(self._data)
         t._vc = self._vc  # shares memory, so an in-place change to one is seen by both
+        self._has_views = True  # ... and a recorded change to self must be written into that memory
         return t
 
     def detach_(self):
@@ -187,7 +195,9 @@ class Tensor:
         Changing it in place changes this tensor without autograd noticing:
         the PyTorch idiom ``w.data.normal_(0, 0.01)`` for initialisation.
         """
-        return Tensor._make(self._data)
+        t = Tensor._make(self._data)
+        self._has_views = True  # a recorded change to self must be written into the memory t shows
+        return t
 
     @data.setter
     def data(self, value):
@@ -1079,4 +1089,4 @@ _CPU = device("cpu")
 
 # The one import cycle: these modules build on Tensor, so they are imported once it exists.
 from . import arithmetic, engine, gathering, indexing, inplace, operands, primitives, shapes  # noqa: E402
-from . import creation, elementwise, structure  # noqa: E402
+from . import creation, elementwise, structure, views  # noqa: E402
