@@ -13,7 +13,7 @@ In a Jupyter notebook all three display themselves: the DOT text of ``to_dot`` (
 What the graph is: every op that ran on tensors requiring grad left a node,
 ``tensor.grad_fn`` (a ``Function`` instance, e.g. ``MatmulBackward``).  A node
 knows, for each of its inputs, where that input's gradient goes next
-(``node._next``): the node that made the input, the leaf tensor itself,
+(``internal.next_targets(node)``; PyTorch's ``next_functions`` wraps them in pairs): the node that made the input, the leaf tensor itself,
 or ``None`` for a constant (a tensor without ``requires_grad``, or a number),
 which is why constants such as the data ``X`` and ``y`` are not drawn.  Nodes
 do not keep their output tensors; the shape flowing along each edge is the one
@@ -84,7 +84,7 @@ def _walk(roots):
         if node in seen:
             continue
         seen.add(node)
-        stack.extend(n for n in node._next if isinstance(n, Function) and n not in seen)
+        stack.extend(n for n in internal.next_targets(node) if isinstance(n, Function) and n not in seen)
     return sorted(seen, key=internal.creation_order)
 
 
@@ -128,7 +128,7 @@ def to_dot(tensors, params=None):
     op_id = {node: f"op{k}" for k, node in enumerate(nodes)}
     out_shape = {}  # node -> shape of its result, read from a consumer (or from the root tensor)
     for node in nodes:
-        for target, shape in zip(node._next, internal.input_shapes(node)):
+        for target, shape in zip(internal.next_targets(node), internal.input_shapes(node)):
             if isinstance(target, Function) and shape is not None:
                 out_shape.setdefault(target, shape)
     for _, t in roots:
@@ -157,7 +157,7 @@ def to_dot(tensors, params=None):
         label = node.name() + ("" if shape is None else "\n" + _shape(shape))
         lines.append(f"  {op_id[node]} [label={_quote(label)}, shape=ellipse, tooltip={_quote(_formula(node))}];")
     for node in nodes:
-        for target in node._next:
+        for target in internal.next_targets(node):
             if target is None:
                 continue
             src = op_id[target] if isinstance(target, Function) else leaf(target)
@@ -289,7 +289,7 @@ def render(tensors, path, format=None, params=None):
 # ============================================================================
 def _arg_names(node):
     """The names of forward's arguments (x, y, exponent; xs[0], xs[1] for *xs), one per input of the node."""
-    n = len(node._next)
+    n = len(internal.next_targets(node))
     try:
         params = list(inspect.signature(type(node).forward).parameters.values())[1:]  # after ctx
     except (TypeError, ValueError):
@@ -380,7 +380,7 @@ class trace_backward(internal.watch_backward):
         arriving = f"shape {_shape(g.shape)}{_values(g, self.max_values, self.precision)}"
         self._say(f"[{index}] {self._label(node):<16} {formula}")
         self._say(f"      g: {arriving}")
-        for i, (target, gi) in enumerate(zip(node._next, input_grads)):
+        for i, (target, gi) in enumerate(zip(internal.next_targets(node), input_grads)):
             arg = arg_names[i]
             if target is None or gi is None:
                 said.append(f"{arg}: a constant, no gradient")

@@ -91,6 +91,12 @@ def creation_order(node):
     return node._seq
 
 
+def next_targets(node):
+    """Where each input's gradient goes from ``node``: the node that made it, the leaf tensor itself, or None
+    (``next_functions`` without PyTorch's pairs and ``AccumulateGrad`` wrappers: what the engine follows)."""
+    return node._next
+
+
 def input_shapes(node):
     """For each input of ``node``, the shape forward saw, or None for an input that gets no gradient.
 
