@@ -250,8 +250,11 @@ CATALOG = BINARY + UNARY + MATMUL + REDUCE + MOVEMENT + INDEX + JOIN
 from _catalog_math import MATH  # noqa: E402
 from _catalog_tensor import TENSOR  # noqa: E402
 from _catalog_surface import SURFACE  # noqa: E402  (%, rounding, more math, structure, in place: tests/_catalog_surface.py)
+from _catalog_layers import LAYERS  # noqa: E402  (embedding, layer_norm, batch_norm, attention: tests/_catalog_layers.py)
+from _catalog_activations import ACTIVATIONS_AND_LOSSES  # noqa: E402  (elu ... prelu, kl_div ...: _catalog_activations.py)
+from _catalog_sampling import SAMPLING  # noqa: E402  (meshgrid: tests/_catalog_sampling.py)
 
-CATALOG = CATALOG + MATH + TENSOR + SURFACE
+CATALOG = CATALOG + MATH + TENSOR + SURFACE + LAYERS + ACTIVATIONS_AND_LOSSES + SAMPLING
 
 assert len({op.name for op in CATALOG}) == len(CATALOG), "catalog names must be unique (they are test ids)"
 

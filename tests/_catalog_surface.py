@@ -184,4 +184,38 @@ INPLACE = [
     _inplace("t_", lambda y: y.t_(), lambda x: x.T, shapes=fixed(((2, 3),), ((4,),))),
 ]
 
-SURFACE = ELEMENTWISE + STRUCTURE + INPLACE
+
+
+def _put(array, index, value):
+    out = np.array(array, dtype=float)
+    out[index] = value
+    return out
+
+
+def _write(name, call, ref, shapes, domain=(REAL,)):
+    """``h = x * 1; call(h, y)``: a recorded write into a tensor in the graph (``CopySlices``, see core/views.py);
+    the result is h, a function of x (the part not written) and y (the part written)."""
+    def fn(lib, x, y):
+        h = x * 1
+        call(h, y)
+        return h
+    return Op(f"write: {name}", fn, ref, fixed(shapes), domain)
+
+
+WRITES = [
+    _write("h[1] = y", lambda h, y: h.__setitem__(1, y), lambda x, y: _put(x, 1, y), ((4, 3), (3,))),
+    _write("h[:, 1:] = y (broadcast)", lambda h, y: h.__setitem__((slice(None), slice(1, None)), y),
+           lambda x, y: _put(x, (slice(None), slice(1, None)), y), ((4, 3), (2,))),
+    _write("h[[0, 2]] = y", lambda h, y: h.__setitem__([0, 2], y), lambda x, y: _put(x, [0, 2], y), ((4, 3), (2, 3))),
+    _write("h[h > 0] = y[0]", lambda h, y: h.__setitem__(h > 0, y[0]),
+           lambda x, y: _put(x, x > 0, y[0]), ((4, 3), (1,)), (AWAY_FROM_ZERO,)),  # (the mask stays put)
+    _write("h[0:2] += y (a view)", lambda h, y: h[0:2].add_(y), lambda x, y: x + np.pad(np.broadcast_to(y, (2, 3)),
+                                                                                      ((0, 2), (0, 0))),
+           ((4, 3), (3,))),
+    _write("h.T[1] *= y (a transposed view)", lambda h, y: h.T[1].mul_(y),
+           lambda x, y: x * np.stack([np.ones(4), y, np.ones(4)], 1), ((4, 3), (4,))),
+    _write("h.view(-1)[2:5].copy_(y)", lambda h, y: h.view(-1)[2:5].copy_(y),
+           lambda x, y: _put(x.reshape(-1), slice(2, 5), y).reshape(x.shape), ((4, 3), (3,))),
+]
+
+SURFACE = ELEMENTWISE + STRUCTURE + INPLACE + WRITES

@@ -124,16 +124,19 @@ def op_where(b, x):
     if b.coin(0.7):
         if b.fd_safe and np.abs(v - t).min(initial=1) < 1e-2:
             return None   # the mask would flip within reach of the finite differences
-        cond = f"({x} > {t})"
+        cond, cond_shape = f"({x} > {t})", v.shape
     else:
-        cond = b.const(np.random.default_rng(b.draw(st.integers(0, 2 ** 16))).random(
-            b.broadcast_partner_shape(v.shape)) > 0.5)
+        cond_shape = b.broadcast_partner_shape(v.shape)
+        cond = b.const(np.random.default_rng(b.draw(st.integers(0, 2 ** 16))).random(cond_shape) > 0.5)
     kind = b.choice(["value", "number", "method"])
     if kind == "number":
         return b.emit(b.choice([f"lib.where({cond}, {x}, {b.choice([0.0, 1.5])})",
                                 f"lib.where({cond}, {b.choice([-1.0, 2.5])}, {x})"]))
-    y = b.pick(lambda n, w: n != x and w.dtype.kind == "f" and _broadcasts(w.shape, v.shape)) if b.coin() else None
-    y = y or b.leaf(b.broadcast_partner_shape(v.shape))
+    y = b.pick(lambda n, w: n != x and w.dtype.kind == "f" and _broadcasts(w.shape, v.shape)
+               and _broadcasts(w.shape, cond_shape)) if b.coin() else None
+    if y is None:   # a leaf that broadcasts with x, and with the mask too (x's shape always does)
+        shape = b.broadcast_partner_shape(v.shape)
+        y = b.leaf(shape if _broadcasts(shape, cond_shape) else v.shape)
     if kind == "method":
         return b.emit(f"{x}.where({cond}, {y})")
     return b.emit(b.choice([f"lib.where({cond}, {x}, {y})", f"lib.where({cond}, {y}, {x})"]))

@@ -193,7 +193,33 @@ def op_as(b, x):
     return b.emit(f"({x}.expand_as({y}) * {y})")
 
 
+def op_writes(b, x):
+    """Writes into a tensor in the graph: y = x.clone(), then y[part] = z, or an in-place op on a view of y
+    (y[part].add_(z), y.T[part].mul_(z)); y's gradient goes through the write (CopySlices, core/views.py)."""
+    v = b.vals[x]
+    if v.ndim == 0 or v.shape[0] < 2 or v.dtype.kind != "f":
+        return None
+    form = b.choice(["set", "add_", "mul_", "mul_ on the transpose"])
+    transposed = form == "mul_ on the transpose" and v.ndim == 2
+    seen = v.T if transposed else v
+    n = seen.shape[0]
+    part, index = b.choice([("0", 0), ("1:", slice(1, None)), (f":{n - 1}", slice(None, n - 1)), ("-1", -1),
+                            (f"[0, {n - 1}]", [0, n - 1])])
+    shape = seen[index].shape
+    z = b.pick(lambda name, w: w.dtype.kind == "f" and _broadcasts(w.shape, shape, into=True))
+    z = z or b.choice(["0.5", "-2.0"])
+    target = "{name}.T" if transposed else "{name}"
+    if form == "set":
+        stmt = f"{target}[{part}] = {z}"
+    elif part.startswith("["):
+        return None  # an index with a list picks a copy: an in-place op on it changes nothing (in PyTorch too)
+    else:
+        stmt = f"{target}[{part}].{form.split()[0]}({z})"
+    return b.emit(None, setup="{name} = " + f"{x}.clone()\n" + stmt)
+
+
 OPS_SURFACE = {
+    "writes": (op_writes, 2),
     "rounding": (op_rounding, 1), "remainder": (op_remainder, 1), "more_math": (op_more_math, 2),
     "masks": (op_masks, 1), "structure": (op_structure, 2), "einsum": (op_einsum, 1),
     "inplace_math": (op_inplace_math, 1), "as": (op_as, 1),

@@ -620,6 +620,30 @@ MISTAKES = [
             lambda tmp: nn.BCELoss()(_logits(1).sigmoid(), tinygrad_lr.tensor([[1.0], [-1.0]] * 3)), RuntimeError,
             r"^BCELoss: all elements of target should be between 0 and 1, found -1\.0",
             fix="targets 0 and 1: (y + 1) / 2"),
+    Mistake("cosine-embedding-targets-0-1", "CosineEmbeddingLoss (or MarginRankingLoss) with labels 0/1 for "
+            "dissimilar/similar", lambda tmp: nn.CosineEmbeddingLoss()(_logits(), _logits(),
+                                                                        tinygrad_lr.tensor([1, 0, 1, 1, 0, 0])),
+            ValueError, r"^CosineEmbeddingLoss: targets must be 1 or -1, found 0 \(target of shape \(6,\)\); 1 for a "
+            r"similar pair, -1 for a dissimilar one\. For labels 0/1 pass 2 \* y - 1", fix="loss(x1, x2, 2 * y - 1)"),
+    Mistake("kl-div-log-target", "KLDivLoss given log-probabilities as the target (or its two arguments swapped)",
+            lambda tmp: nn.KLDivLoss(reduction="batchmean")(_logits().log_softmax(1), _logits().log_softmax(1)),
+            ValueError, r"^KLDivLoss: the target holds probabilities \(log_target=False\) but has -\d+\.\d+ < 0 .*"
+            r"pass log_target=True", fix="nn.KLDivLoss(reduction='batchmean', log_target=True), or probabilities as "
+                                         "the target; the log-probabilities first: loss(log_softmax(z, 1), p)"),
+    Mistake("kl-div-mean", "KLDivLoss() with its default reduction='mean'", lambda tmp: _kl_div_mean(),
+            check=_checks(lambda r: r[0] and abs(r[1] - r[2] / 18) < 1e-6),
+            seen="a UserWarning, as in PyTorch: 'mean' divides the sum by every element (N·C), not by the batch "
+                 "size N, so the loss is C times smaller than the KL divergence",
+            fix="nn.KLDivLoss(reduction='batchmean')"),
+    Mistake("poisson-rate-from-linear", "PoissonNLLLoss(log_input=False) on a Linear layer's raw output (it can be "
+            "negative)", lambda tmp: nn.PoissonNLLLoss(log_input=False)(_logits(1), tinygrad_lr.ones(6, 1)),
+            ValueError, r"^PoissonNLLLoss: with log_input=False the input is the rate λ ≥ 0, but it has -\d\.\d+ .*"
+            r"use log_input=True", fix="nn.PoissonNLLLoss() (log_input=True: the output is ln λ)"),
+    Mistake("prelu-num-parameters", "nn.PReLU(num_parameters=C) with a C other than the input's channels (dim 1)",
+            lambda tmp: nn.Sequential(nn.Linear(2, 8), nn.PReLU(4))(X), RuntimeError,
+            r"^PReLU: Mismatch of parameter numbers and input channel size: 4 slopes \(num_parameters=4\) but the "
+            r"input of shape \(5, 8\) has 8 channels in dim 1",
+            fix="nn.PReLU(8), the features of the layer before (or nn.PReLU(): one slope)"),
     Mistake("dropout-as-percent", "nn.Dropout(50): a percentage instead of a probability",
             lambda tmp: nn.Dropout(50), ValueError,
             r"^dropout probability has to be between 0 and 1, but got 50", fix="nn.Dropout(0.5)"),
@@ -663,6 +687,32 @@ MISTAKES = [
             lambda tmp: _best_state_dict(tmp), check=_checks(lambda r: r[0] != r[1]),
             seen="works, as in PyTorch: the copy keeps the values of that moment while training goes on",
             fix="nothing to do; net.load_state_dict(best) restores them"),
+    # ---- a character-level GPT and makemore's MLP -----------------------------------------------
+    Mistake("embedding-index-out-of-range", "nn.Embedding smaller than the vocabulary (a token index >= "
+            "num_embeddings)",
+            lambda tmp: nn.Embedding(10, 4)(tinygrad_lr.tensor([[3, 10, 2]])), IndexError,
+            r"^embedding: index 10 is out of range for num_embeddings=10 \(weight of shape \(10, 4\)\); indices must "
+            r"be in 0 … 9: make num_embeddings the vocabulary size \(at least 11\)",
+            fix="nn.Embedding(vocab_size, n_embd) with vocab_size = len(chars)"),
+    Mistake("embedding-float-indices", "Token indices as floats (a tensor made from a float array) into nn.Embedding",
+            lambda tmp: nn.Embedding(10, 4)(tinygrad_lr.tensor([[3.0, 1.0]])), TypeError,
+            r"^embedding: indices must be integers \(int64\), got float32 of shape \(1, 2\); convert them with "
+            r"\.long\(\)", fix="emb(idx.long()), or tensor(data, dtype=tinygrad_lr.long)"),
+    Mistake("batchnorm-batch-of-one", "BatchNorm1d in training mode on a batch of one sample (a last batch of "
+            "one, or generating one sample)",
+            lambda tmp: nn.BatchNorm1d(4)(tinygrad_lr.randn(1, 4)), ValueError,
+            r"^Expected more than 1 value per channel when training, got input size torch\.Size\(\[1, 4\]\)",
+            fix="batches of 2 or more (DataLoader(..., drop_last=True)); model.eval() before sampling"),
+    Mistake("batchnorm-channels-last", "BatchNorm1d(C) on (N, L, C) activations (the channels last, as a "
+            "transformer's (B, T, C))",
+            lambda tmp: nn.BatchNorm1d(4)(tinygrad_lr.randn(8, 6, 4)), ValueError,
+            r"^batch_norm: running_mean should contain 6 elements not 4: .*It looks like \(N, L, C\): transpose it "
+            r"to \(N, C, L\)",
+            fix="bn(x.transpose(1, 2)).transpose(1, 2), or nn.LayerNorm(C) for (B, T, C)"),
+    Mistake("layernorm-shape", "nn.LayerNorm(n) on an input whose last dim is not n",
+            lambda tmp: nn.LayerNorm(4)(tinygrad_lr.randn(2, 3, 5)), ValueError,
+            r"^layer_norm: Given normalized_shape=\[4\], expected input with shape \[\*, 4\], but got input of "
+            r"size\[2, 3, 5\]", fix="nn.LayerNorm(x.shape[-1]): normalized_shape is the last dims (n_embd)"),
 ]
 
 
@@ -705,6 +755,17 @@ def _logits(classes=3):
 
 def _labels():
     return tinygrad_lr.tensor([0, 2, 1, 2, 0, 1])
+
+
+def _kl_div_mean():
+    """KLDivLoss() on (6, 3): (whether it warned, its value, the sum): 'mean' is the sum over 18 elements."""
+    import warnings
+    log_q, p = _logits().log_softmax(1), (2 * _logits()).softmax(1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loss = nn.KLDivLoss()(log_q, p).item()
+    warned = any("'batchmean' divides only by the batch size" in str(w.message) for w in caught)
+    return warned, loss, nn.KLDivLoss(reduction="sum")(log_q, p).item()
 
 
 def _evaluate_twice():

@@ -52,6 +52,8 @@ ZERO_D = {  # every creation function, asked for a 0-d tensor (or the smallest i
     "randn_like": lambda: tinygrad_lr.randn_like(t0),
     "rand_like": lambda: tinygrad_lr.rand_like(t0),
     "randint": lambda: tinygrad_lr.randint(0, 5, ()),
+    "randint_like": lambda: tinygrad_lr.randint_like(t0, 5),
+    "multinomial": lambda: tinygrad_lr.multinomial(tinygrad_lr.tensor([1.0]), 1),
     "randperm": lambda: tinygrad_lr.randperm(1),
 }
 

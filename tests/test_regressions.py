@@ -226,3 +226,21 @@ def test_two_backwards_accumulate_exactly_twice_when_leaf_gradients_come_from_on
         loss.backward(retain_graph=True)
         assert a.grad.item() == n and b.grad.item() == n
     assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+
+
+def test_compile_stops_recording_inside_an_ops_forward_without_crashing():
+    """Found by the compiled fuzzer: erf's forward (np.frompyfunc) stops the recorder mid-op; the op then
+    turned its 0-d result into an array through a recorder that was gone (AttributeError)."""
+    import warnings
+    x = tinygrad_lr.tensor(0.548, dtype=tinygrad_lr.float64, requires_grad=True)
+
+    def step():
+        x.grad = None
+        loss = x.erf().sum()
+        loss.backward()
+        return loss
+    compiled = tinygrad_lr.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = [compiled().item() for _ in range(3)]
+    assert values == [step().item()] * 3

@@ -8,8 +8,9 @@ ops, backward); ``autograd/`` is its public face (grad, Function, gradcheck);
 """
 from .core import Tensor
 from .core import arithmetic
-from .core.creation import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, normal,
-                            ones, ones_like, rand, randint, randn, randperm, tensor, zeros, zeros_like)
+from .core.creation import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, multinomial,
+                            normal, ones, ones_like, rand, randint, randint_like, randn, randperm, tensor, zeros,
+                            zeros_like)
 from .core.dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8
 from .core.dtypes import bool_ as bool  # noqa: A001  (torch.bool)
 from .core.dtypes import float32 as float  # noqa: A001  (torch.float)
@@ -17,7 +18,8 @@ from .core.dtypes import float64 as double
 from .core.dtypes import int32 as int  # noqa: A001  (torch.int)
 from .core.dtypes import int64 as long
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .core.shapes import cat, stack
+from .core import shapes as _shapes
+from .core.out import accepts_out as _accepts_out
 from .core.random import Generator, default_generator, initial_seed, manual_seed
 from . import autograd  # noqa: F401
 from . import data, nn, optim, utils  # noqa: F401  (the training stack, on top of the core)
@@ -29,9 +31,16 @@ from .jit import compile  # noqa: A004  (torch.compile: record a training step, 
 __version__ = "0.1.0"
 
 
+@_accepts_out("matmul", exact_dtype=True)
 def matmul(input, other):  # noqa: A002  (PyTorch's argument names: torch.matmul(input=a, other=b))
     """Matrix product with PyTorch's rules for 1-d, 2-d and batched operands."""
     return arithmetic.matmul(input, other)
+
+
+# the function forms that take PyTorch's out= (core/out.py); products and all/any want out of the result's dtype
+_OUT = {"add", "sub", "mul", "div", "pow", "neg", "exp", "log", "abs", "sqrt", "square", "sigmoid", "tanh", "sin",
+        "cos", "log1p", "expm1", "rsqrt", "reciprocal", "clamp", "clip", "maximum", "minimum", "sum", "mean"}
+_OUT_EXACT = {"mm", "bmm", "mv", "dot", "all", "any"}
 
 
 def _method(name):
@@ -40,8 +49,13 @@ def _method(name):
             x = tensor(x)
         return getattr(x, name)(*args, **kwargs)
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Function form of ``Tensor.{name}``."
+    fn.__doc__ = f"Function form of ``Tensor.{name}``" + (" (with ``out=``)." if name in _OUT | _OUT_EXACT else ".")
+    if name in _OUT | _OUT_EXACT:
+        return _accepts_out(name, exact_dtype=name in _OUT_EXACT)(fn)
     return fn
+
+
+cat, stack = _accepts_out("cat")(_shapes.cat), _accepts_out("stack")(_shapes.stack)
 
 
 # torch.exp(x) and friends: the function forms of the Tensor methods
@@ -63,6 +77,7 @@ prod, var, std, norm = (_method(n) for n in ("prod", "var", "std", "norm"))
 logsumexp, cumsum, softmax, log_softmax = (_method(n) for n in ("logsumexp", "cumsum", "softmax", "log_softmax"))
 
 
+@_accepts_out("where")
 def where(condition, input=None, other=None):  # noqa: A002  (PyTorch's names)
     """input where condition is True, else other; ``where(condition)`` alone: the indices of the True elements."""
     return arithmetic.where(condition, input, other)
@@ -165,3 +180,40 @@ def is_tensor(obj):
 
 def numel(t):
     return t.numel()
+
+
+# ---- counting, grids, whole-tensor truths, legacy types, determinism (core/counting.py, structure.py) ----
+from .core.counting import histc, histogram  # noqa: E402
+from .core.legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,  # noqa: E402
+                          HalfTensor, IntTensor, LongTensor, ShortTensor)
+from .core.structure import meshgrid  # noqa: E402
+
+import warnings as _warnings  # noqa: E402
+
+all, any = _method("all"), _method("any")  # noqa: A001  (from here on, these functions, not Python's builtins)
+
+_settings = {"deterministic": False, "matmul_precision": "highest"}
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Accepted, for PyTorch programs that ask: every op here is deterministic already (NumPy on the CPU)."""
+    _settings["deterministic"] = True if mode else False  # (bool is tinygrad_lr.bool, a dtype, here)
+
+
+def are_deterministic_algorithms_enabled():
+    """What ``use_deterministic_algorithms`` was last told (False by default, as in PyTorch)."""
+    return _settings["deterministic"]
+
+
+def set_float32_matmul_precision(precision):
+    """Accepted ('highest', 'high' or 'medium'), for PyTorch programs; NumPy's float32 matmul is always 'highest'."""
+    if precision not in ("highest", "high", "medium"):  # PyTorch warns and keeps the precision it had
+        _warnings.warn(f"set_float32_matmul_precision: {precision!r} is not one of 'highest', 'high', or 'medium'; "
+                       "the call has no effect", UserWarning, stacklevel=2)
+        return
+    _settings["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision():
+    """The precision last set by ``set_float32_matmul_precision`` ('highest' by default)."""
+    return _settings["matmul_precision"]

@@ -28,8 +28,9 @@ def read(t, grad_of=None):
 
 def as_array(array):
     """``np.asarray`` of what plain NumPy would have as a NumPy scalar (a full sum), which the recorder holds
-    as a 0-d tracing array: the core calls it where it turns a NumPy scalar into an array."""
-    return recorder.as_array(array)
+    as a 0-d tracing array: the core calls it where it turns a NumPy scalar into an array.  (The recorder
+    may have stopped during the op's forward, on a call it cannot record: then the array stays plain.)"""
+    return array if recorder is None else recorder.as_array(array)
 
 
 def read_all(*tensors):
@@ -37,6 +38,12 @@ def read_all(*tensors):
     for t in tensors:
         if hasattr(t, "_vc"):
             read(t)
+
+
+def refuse(reason):
+    """The core is about to do what the recorder cannot replay (a write into a tensor's memory that the graph
+    records, see views.py): the rest of the call runs eagerly, and the step stays eager, saying why."""
+    recorder.fail(reason)
 
 
 def give_back():

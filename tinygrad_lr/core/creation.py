@@ -4,10 +4,13 @@ Dtypes follow PyTorch: Python floats become the default dtype (float32, see
 ``set_default_dtype``), Python ints int64, Python bools bool; NumPy arrays keep
 their dtype.  Every function makes a new, writable array, 0-d ones included.
 """
+import operator
+
 import numpy as np
 
 from . import dtypes, random
 from .arrays import check_device as _check_device
+from .out import accepts_out
 from .tensor import Tensor, array_from
 
 
@@ -71,11 +74,13 @@ def _filled(op, size, value, dtype, requires_grad, device=None, keyword=None):
     return _leaf(np.full(_size(size, op, keyword), value, dtype=dt), requires_grad)
 
 
+@accepts_out("zeros", creation=True)
 def zeros(*sizes, size=None, dtype=None, requires_grad=False, device=None):
     """A tensor of zeros, of the default dtype (float32) unless ``dtype`` says otherwise."""
     return _filled("zeros", sizes, 0.0, dtype, requires_grad, device, size)
 
 
+@accepts_out("ones", creation=True)
 def ones(*sizes, size=None, dtype=None, requires_grad=False, device=None):
     return _filled("ones", sizes, 1.0, dtype, requires_grad, device, size)
 
@@ -106,6 +111,7 @@ def empty_like(t, dtype=None, requires_grad=False, *, device=None):
     return _filled("empty_like", t.shape, 0, dtype or t.dtype, requires_grad, device)
 
 
+@accepts_out("arange", creation=True, warn_resize=True)
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, *, device=None):
     """[start, start+step, …) up to ``end`` (excluded); int64 for integers, the default dtype otherwise."""
     _check_device(device, "arange")
@@ -133,12 +139,14 @@ def eye(n, m=None, dtype=None, requires_grad=False, *, device=None):
 
 
 # ---- random (all from the one seeded generator, see random.py) ----------------
+@accepts_out("randn", creation=True)
 def randn(*sizes, size=None, dtype=None, requires_grad=False, generator=None, device=None):
     """Samples of the standard normal N(0, 1): ``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=(2, 3))``."""
     _check_device(device, "randn")
     return _leaf(random._normal_array(0.0, 1.0, _size(sizes, "randn", size), dtype, generator), requires_grad)
 
 
+@accepts_out("rand", creation=True)
 def rand(*sizes, size=None, dtype=None, requires_grad=False, generator=None, device=None):
     """Samples of the uniform U(0, 1), sized as ``randn``'s."""
     _check_device(device, "rand")
@@ -176,18 +184,66 @@ def normal(mean, std, size=None, *, dtype=None, requires_grad=False, generator=N
     return _leaf(random._normal_array(mean, std, _size(size, "normal"), dtype, generator), requires_grad)
 
 
-def randint(low, high=None, size=None, *, dtype=None, generator=None, device=None):
-    """Integers uniformly from [low, high)."""
-    _check_device(device, "randint")
-    if high is None:
-        low, high = 0, low
-    if size is None:
-        raise TypeError("randint: pass size, e.g. randint(0, 10, (3,))")
+def _randint_bounds(op, args, low, high, size):
+    """low, high and size from PyTorch's two forms: ``(high, size)`` and ``(low, high, size)``, by position or
+    by keyword (``randint(10, (3,))``, ``randint(0, 10, size=(3,))``, ``randint(high=10, size=(3,))``)."""
+    given = {"low": low, "high": high, "size": size}
+    three = len(args) == 3 or low is not None or len(args) + (high is not None) + (size is not None) == 3
+    names = ("low", "high", "size") if three else ("high", "size")
+    if len(args) > len(names):
+        raise TypeError(f"{op}: takes (high, size) or (low, high, size), got {len(args)} positional arguments")
+    for name, value in zip(names, args):
+        if given[name] is not None:
+            raise TypeError(f"{op}: got {name} twice, by position and as {name}=")
+        given[name] = value
+    missing = [name for name in names if given[name] is None]
+    if missing:
+        raise TypeError(f"{op}: missing {' and '.join(missing)}; pass (high, size) or (low, high, size), "
+                        f"e.g. {op}(10, (3,)) or {op}(0, 10, (3,))")
+    return (0 if given["low"] is None else given["low"]), given["high"], given["size"]
+
+
+def _integer(op, name, value):
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{op}: {name} must be an integer, got {type(value).__name__} {value!r}")
+    return operator.index(value)
+
+
+def _randint_array(op, low, high, shape, dtype, generator):
+    """Integers uniformly from [low, high), in ``dtype`` (int64 by default), which must hold low and high − 1."""
+    low, high = _integer(op, "low", low), _integer(op, "high", high)
     if low >= high:
-        raise ValueError(f"randint: low ({low}) must be smaller than high ({high})")
-    size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
-    dt = dtypes.to_dtype(dtype, "randint") or dtypes.int64
-    return _leaf(random._rng(generator).integers(low, high, size).astype(dt), False)
+        raise RuntimeError(f"{op}: low must be smaller than high (integers from low to high - 1 are drawn), "
+                           f"got low = {low} and high = {high}")
+    dt = dtypes.to_dtype(dtype, op) or dtypes.int64
+    if dt.kind in "biu":
+        info = np.iinfo(dt) if dt.kind != "b" else np.iinfo(np.uint8)
+        top = 1 if dt.kind == "b" else info.max
+        if low < info.min or high - 1 > top:
+            raise RuntimeError(f"{op}: the range [{low}, {high}) does not fit dtype {dtypes.dtype_name(dt)} "
+                               f"(values {info.min} … {top}); use a larger dtype, e.g. int64")
+    return random._rng(generator).integers(low, high, shape, dtype=np.int64).astype(dt)
+
+
+@accepts_out("randint", creation=True)
+def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, requires_grad=False, device=None):
+    """Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless ``dtype`` says otherwise:
+    ``randint(10, (3,))``, ``randint(0, 10, (2, 2))``, ``randint(high=10, size=(3,))``."""
+    _check_device(device, "randint")
+    low, high, size = _randint_bounds("randint", args, low, high, size)
+    if isinstance(size, (int, np.integer)):
+        raise TypeError(f"randint: size must be a tuple of ints, got {size!r}; write ({size},)")
+    shape = _size((size,), "randint")
+    return _leaf(_randint_array("randint", low, high, shape, dtype, generator), requires_grad)
+
+
+def randint_like(input, *args, low=None, high=None, dtype=None, requires_grad=False, generator=None,  # noqa: A002
+                 device=None):
+    """``randint`` of ``input``'s shape and dtype: ``randint_like(x, 10)`` or ``randint_like(x, 0, 10)``."""
+    _check_device(device, "randint_like")
+    low, high, _ = _randint_bounds("randint_like", args, low, high, input.shape)
+    return _leaf(_randint_array("randint_like", low, high, input.shape, dtype or input.dtype, generator),
+                 requires_grad)
 
 
 def randperm(n, *, dtype=None, generator=None, device=None):
@@ -195,3 +251,24 @@ def randperm(n, *, dtype=None, generator=None, device=None):
     _check_device(device, "randperm")
     dt = dtypes.to_dtype(dtype, "randperm") or dtypes.int64
     return _leaf(random._rng(generator).permutation(n).astype(dt), False)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):  # noqa: A002  (PyTorch's names)
+    """Indices of categories drawn with probabilities proportional to each row of ``input``: int64, of shape
+    (num_samples,) for 1-d weights or (rows, num_samples) for 2-d ones; the weights need not sum to 1.
+
+    Without replacement no index repeats within a row (see ``random._multinomial_array`` for how).  The
+    draws come from ``generator`` or the global generator: the same seed gives the same draws.
+
+    Example::
+
+        >>> probs = tensor([0.1, 0.0, 0.9])
+        >>> multinomial(probs, 4, replacement=True)        # e.g. tensor([2, 2, 0, 2])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial: input must be a tensor of probabilities, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"multinomial: the probabilities must be a floating tensor, got "
+                           f"{dtypes.dtype_name(input.dtype)} of shape {tuple(input.shape)}; convert them "
+                           "with .float()")
+    return _leaf(random._multinomial_array(input._data, num_samples, replacement, generator), False)

@@ -58,13 +58,13 @@ def _along(op, x, dim, index, src=None):
     """The checks of gather and scatter.  Returns NumPy's index into x (the grid) and the index's shape.
 
     A 0-d x acts as a tensor of shape (1,), as in PyTorch (and so do a 0-d index and src): the grid
-    then indexes x.reshape(1).
+    then indexes x.reshape(1).  A 0-d index of a 1-d x is one position (``scatter_(0, tensor(3), value=1)``).
     """
     idx = _index_array(op, index)
     d = normalize_dim(op, dim, x.ndim)
     shape, idx_shape = tuple(x.shape), idx.shape
-    if x.ndim == 0 and idx.ndim <= 1:
-        shape, idx = (1,), idx.reshape(-1)
+    if x.ndim == 0 and idx.ndim <= 1 or x.ndim == 1 and idx.ndim == 0:
+        shape, idx = shape or (1,), idx.reshape(-1)
     if idx.ndim != len(shape):
         raise ValueError(f"{op}: index must have as many dims as the tensor of shape {tuple(x.shape)}, "
                          f"got an index of shape {idx_shape}")
@@ -94,8 +94,8 @@ def _src_part(src, shape):
 def gather(x, dim, index):
     """out[i][j] = x[index[i][j]][j] (dim 0) or x[i][index[i][j]] (dim 1): out has index's shape."""
     grid, shape = _along("gather", x, dim, index)
-    if x.ndim == 0:  # as a vector (see _along)
-        return Index.apply(x.reshape(1), index=grid).reshape(shape)
+    if x.ndim == 0 or not shape:  # as a vector (see _along)
+        return Index.apply(x.reshape(-1), index=grid).reshape(shape)
     return Index.apply(x, index=grid)
 
 

@@ -112,6 +112,9 @@ def record(op, x, value, index=None):
         return x
     # x's memory is seen by other tensors, or only a part is replaced: write into the memory, and the
     # tensor that owns it (x, or x's base) gets a CopySlices node
+    if capture.recorder is not None:
+        capture.refuse(f"{op} writes into a tensor in the graph through a view or an index (CopySlices), "
+                       "which a compiled program does not replay yet")
     base, steps = (x, ()) if x._view is None else x._view[:2]
     if index is not None:
         steps = steps + ((Index, {"index": index}),)

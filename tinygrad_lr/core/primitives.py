@@ -893,6 +893,9 @@ class Index(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.in_shape, ctx.index = x.shape, index
+        parts = index if isinstance(index, tuple) else (index,)
+        if _is_basic_index(parts) and not any(p is Ellipsis for p in parts):
+            return x[parts + (Ellipsis,)]  # the same, but one element is a 0-d view (as in PyTorch), not a copy
         return x[index]
 
     @staticmethod

@@ -1,5 +1,5 @@
 """The front end of ops on a tensor's structure: ``narrow``, ``roll``, ``diag``, ``triu``/``tril``, ``trace``,
-``cumprod``, ``diff``, ``median``, ``unique``, ``count_nonzero`` and ``einsum``.
+``cumprod``, ``diff``, ``median``, ``unique``, ``count_nonzero``, ``all``/``any``, ``meshgrid`` and ``einsum``.
 
 Every one is a composition of primitives already in ``primitives.py``, so none has a backward of its own:
 
@@ -8,20 +8,23 @@ Every one is a composition of primitives already in ``primitives.py``, so none h
 - ``triu``/``tril`` keep a triangle with ``where`` (not x · mask: 0 · inf is nan);
 - ``cumprod`` is a scan of log₂ n element-wise products, exact at zeros (out / x would be 0 / 0 there);
 - ``median`` picks its element by sorting, as ``max(dim)`` picks by argmax;
+- ``meshgrid`` reshapes each vector along its own dim and expands it (``Expand``: the gradient sums back);
 - ``einsum`` takes diagonals and sums, then contracts pairs of operands with one batched matmul each.
 
-``unique`` and ``count_nonzero`` give values and counts of a tensor's elements: no gradient.
+``unique``, ``count_nonzero``, ``all`` and ``any`` give values, counts and truths of a tensor's elements: no
+gradient.
 """
 import collections
 import math
 import string
+import warnings
 
 import numpy as np
 
 from . import dtypes
 from .arithmetic import matmul, reduce_sum, where
 from .operands import _axes, normalize_dim
-from .primitives import Amax, Cat, Index, IndexAdd, Mul, Permute, Reshape, Where
+from .primitives import Amax, Cat, Expand, Index, IndexAdd, Mul, Permute, Reshape, Where
 from .shapes import cat
 from .tensor import Tensor
 
@@ -196,6 +199,53 @@ def count_nonzero(x, dim=None):
     """The number of nonzero elements (over dim, an int or a tuple): int64, no gradient."""
     axes = _axes("count_nonzero", dim, x.ndim)
     return Tensor._make(np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64))
+
+
+def all_any(op, x, dim=None, keepdim=False):
+    """all: True where every element (over ``dim``: an int, a tuple, or None for all) is nonzero; any: where
+    some element is.  A bool tensor (uint8 in, uint8 out, as in PyTorch); NaN counts as nonzero."""
+    axes = None if dim is None else _axes(op, dim, x.ndim)
+    truth = (np.all if op == "all" else np.any)(x._data, axis=axes, keepdims=keepdim)
+    return Tensor._make(np.asarray(truth, dtype=np.uint8 if x.dtype == np.uint8 else np.bool_))
+
+
+# ---- grids ---------------------------------------------------------------------------------
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids of n vectors: out[k][i₀, i₁, …] = tensors[k][iₖ] ('ij'), each of shape (len₀, len₁, …).
+
+    indexing='xy' swaps the first two dims (out shape (len₁, len₀, …)), as NumPy's and MATLAB's grids.
+    Each output is the vector reshaped along its own dim and expanded (``Expand``), so ∂L/∂tensors[k] sums
+    the gradient over the other dims.  Without ``indexing``, 'ij' with PyTorch's warning.
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+                      UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if not tensors:
+        raise RuntimeError("meshgrid: expects at least one tensor, got none")
+    for k, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"meshgrid: expects tensors, got {type(t).__name__} as argument {k}")
+        if t.ndim > 1:
+            raise RuntimeError(f"meshgrid: expects 0-d or 1-d tensors, got shape {tuple(t.shape)} as argument {k}; "
+                               "flatten it first (t.reshape(-1))")
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError(f"meshgrid: expects tensors of one dtype, got {dtypes.dtype_name(tensors[0].dtype)} "
+                               f"and {dtypes.dtype_name(t.dtype)}; convert them with .to(dtype)")
+    order = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        order[0], order[1] = 1, 0  # tensor k varies along dim order[k]
+    sizes = [t.numel() for t in tensors]
+    shape = tuple(sizes[order.index(d)] for d in range(len(tensors)))
+    grids = []
+    for k, t in enumerate(tensors):
+        along = tuple(sizes[k] if d == order[k] else 1 for d in range(len(tensors)))
+        grids.append(Expand.apply(Reshape.apply(t, shape=along), shape=shape))
+    return tuple(grids)
 
 
 # ---- einsum -------------------------------------------------------------------------------

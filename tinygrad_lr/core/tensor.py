@@ -684,13 +684,13 @@ class Tensor:
         """self >= other element-wise, a bool tensor."""
         return self >= other
 
-    def all(self):
-        """True if every element is nonzero (a 0-d bool tensor)."""
-        return Tensor._make(np.asarray(self._data.all()))
+    def all(self, dim=None, keepdim=False):
+        """True if every element (over ``dim``, an int or a tuple) is nonzero: a bool tensor."""
+        return structure.all_any("all", self, dim, keepdim)
 
-    def any(self):
-        """True if some element is nonzero (a 0-d bool tensor)."""
-        return Tensor._make(np.asarray(self._data.any()))
+    def any(self, dim=None, keepdim=False):
+        """True if some element (over ``dim``, an int or a tuple) is nonzero: a bool tensor."""
+        return structure.all_any("any", self, dim, keepdim)
 
     # ---- reductions -----------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
@@ -773,6 +773,18 @@ class Tensor:
     def trace(self):
         """The sum of the diagonal of a matrix."""
         return structure.trace(self)
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+        """(hist, bin_edges): the counts (or summed weights) of the elements in each bin (no gradient)."""
+        return counting.histogram(self, bins, range=range, weight=weight, density=density)
+
+    def histc(self, bins=100, min=0, max=0):  # noqa: A002
+        """The counts of the elements in ``bins`` equal bins over [min, max] (the data's range if min = max)."""
+        return counting.histc(self, bins, min, max)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Indices drawn with probabilities proportional to each row of this tensor (int64, no gradient)."""
+        return creation.multinomial(self, num_samples, replacement, generator=generator)
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         """The differences x[i + 1] − x[i] along ``dim``, ``n`` times."""
@@ -1089,4 +1101,4 @@ _CPU = device("cpu")
 
 # The one import cycle: these modules build on Tensor, so they are imported once it exists.
 from . import arithmetic, engine, gathering, indexing, inplace, operands, primitives, shapes  # noqa: E402
-from . import creation, elementwise, structure, views  # noqa: E402
+from . import counting, creation, elementwise, structure, views  # noqa: E402

@@ -26,8 +26,9 @@ from .tensor import Tensor
 def share_memory(out, args, cls, kwargs):
     """``out`` (an op's result) shares memory with an input: give it that input's version counter, and,
     when the op is a view op, remember how to get from the base to ``out``."""
+    owner = _owner(out._data)
     for a in args:
-        if isinstance(a, Tensor) and np.may_share_memory(out._data, a._data):
+        if isinstance(a, Tensor) and _owner(a._data) is owner:
             out._vc = a._vc
             if cls.is_view:
                 if a._view is None:
@@ -43,6 +44,13 @@ def fresh(v):
     """Make sure view ``v``'s node goes through its base's current node (see refresh)."""
     if v._view is not None and v._view[0].grad_fn is not v._view[2]:
         refresh(v)
+
+
+def _owner(array):
+    """The array that owns ``array``'s memory (NumPy points every view's ``base`` at it)."""
+    while array.base is not None and isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 def refresh(v):

@@ -6,23 +6,34 @@ The files, one idea each (as PyTorch's ``torch/nn/modules``):
   ``parameter``: ``Parameter``;
 - ``container``: ``Sequential``, ``ModuleList``, ``ModuleDict``;
 - ``linear``: ``Linear`` (y = xWᵀ + b), ``Identity``;
-- ``activation``: ``ReLU``, ``LeakyReLU``, ``Sigmoid``, ``Tanh``, ``GELU``, ``Softmax``, ``LogSoftmax``;
+- ``activation``: ``ReLU``, ``LeakyReLU``, ``Sigmoid``, ``Tanh``, ``GELU``, ``Softmax``, ``LogSoftmax``,
+  ``ELU``, ``SELU``, ``CELU``, ``SiLU``, ``Mish``, ``Softplus``, ``Softsign``, ``Hardtanh``, ``ReLU6``,
+  ``Hardsigmoid``, ``Hardswish``, ``PReLU``;
 - ``dropout``: ``Dropout``; ``flatten``: ``Flatten``, ``Unflatten``;
+- ``sparse``: ``Embedding``; ``normalization``: ``LayerNorm``, ``BatchNorm1d``;
 - ``loss``: ``MSELoss`` — ½·mean((ŷ − y)²), note the ½, unlike PyTorch — ``L1Loss``,
   ``SmoothL1Loss``, ``HuberLoss``, ``CrossEntropyLoss``, ``NLLLoss``, ``BCELoss``,
-  ``BCEWithLogitsLoss``; ``loss_args`` checks their arguments;
+  ``BCEWithLogitsLoss``, ``KLDivLoss``, ``PoissonNLLLoss``, ``CosineEmbeddingLoss``,
+  ``MarginRankingLoss``, ``TripletMarginLoss``; ``loss_args`` checks their arguments;
 - ``functional`` (``F``): the same math as functions, and the fused Functions whose
   backward is the hand-derived formula (linear, ½-MSE, cross entropy, NLL, BCE, BCE with logits);
+  ``functional_layers``: those of a small GPT (embedding, layer_norm, batch_norm, attention);
+  ``functional_activations``: elu, softplus, hardswish, prelu, ...; ``functional_losses``: kl_div,
+  poisson_nll_loss, the margin losses, cosine_similarity, pairwise_distance;
 - ``init``: fill parameters (``normal_``, ``uniform_``, ``kaiming_uniform_``, ``xavier_normal_``,
   ``calculate_gain``, ...).
 """
-from . import functional, init  # noqa: F401
-from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
+from . import functional, init, utils  # noqa: F401
+from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,  # noqa: F401
+                         LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh)
 from .container import ModuleDict, ModuleList, Sequential  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
 from .linear import Identity, Linear  # noqa: F401
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,  # noqa: F401
-                   NLLLoss, SmoothL1Loss)
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,  # noqa: F401
+                   KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss,
+                   TripletMarginLoss)
 from .module import Module  # noqa: F401
+from .normalization import BatchNorm1d, LayerNorm  # noqa: F401
 from .parameter import Parameter  # noqa: F401
+from .sparse import Embedding  # noqa: F401

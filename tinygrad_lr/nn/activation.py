@@ -3,10 +3,17 @@
 Each is a thin module around its function (a Tensor method or a Function of
 ``nn.functional``, where the formula and its derivative are); ``repr`` shows its settings
 as PyTorch's does.  ``inplace=True`` is accepted (PyTorch code passes it) and gives the
-same values, but the result is always a new tensor.
+same values, but the result is always a new tensor.  ``PReLU`` has a parameter: its slopes.
 """
+import warnings
+
+import numpy as np
+
+from ..core import dtypes
 from . import functional as F
+from . import init
 from .module import Module
+from .parameter import Parameter
 
 
 class ReLU(Module):
@@ -94,3 +101,170 @@ class LogSoftmax(_AlongDim):
 
     def forward(self, input):
         return F.log_softmax(input, self.dim)
+
+
+# ---- the smooth relatives of ReLU (F.elu ... in functional_activations.py) ------------------------
+class _Inplace(Module):
+    """An activation whose one setting is ``inplace`` (accepted; the result is always a new tensor)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class ELU(Module):
+    """ELU(x) = x if x > 0, else α·(eˣ − 1);  ∂/∂x = 1 or α·eˣ.  ``alpha`` (default 1) is the value at −∞."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input):
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class CELU(ELU):
+    """CELU(x) = max(0, x) + min(0, α·(e^(x/α) − 1)): ELU with a slope of 1 at 0 for every α ≠ 0."""
+
+    def forward(self, input):
+        return F.celu(input, self.alpha)
+
+
+class SELU(_Inplace):
+    """SELU(x) = λ·(x if x > 0, else α·(eˣ − 1)), λ ≈ 1.0507, α ≈ 1.6733: keeps activations at mean 0, variance 1."""
+
+    def forward(self, input):
+        return F.selu(input)
+
+
+class SiLU(_Inplace):
+    """SiLU(x) = x · σ(x) (swish);  ∂/∂x = σ(x)·(1 + x·(1 − σ(x)))."""
+
+    def forward(self, input):
+        return F.silu(input)
+
+
+class Mish(_Inplace):
+    """Mish(x) = x · tanh(softplus(x))."""
+
+    def forward(self, input):
+        return F.mish(input)
+
+
+class Softplus(Module):
+    """Softplus(x) = ln(1 + e^(βx)) / β, a smooth ReLU; x itself where βx > ``threshold``;  ∂/∂x = σ(βx)."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softsign(Module):
+    """Softsign(x) = x / (1 + |x|);  ∂/∂x = 1 / (1 + |x|)²."""
+
+    def forward(self, input):
+        return F.softsign(input)
+
+
+# ---- the piecewise-linear ones: their slopes at the kinks are PyTorch's ---------------------------
+class Hardtanh(Module):
+    """Hardtanh(x) = min(max(x, min_val), max_val);  ∂/∂x = 1 strictly between the bounds, 0 elsewhere.
+
+    ``min_value`` / ``max_value`` are PyTorch's deprecated spellings (with its FutureWarning).
+    """
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
+        super().__init__()
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`", FutureWarning,
+                          stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`", FutureWarning,
+                          stacklevel=2)
+            max_val = max_value
+        if max_val <= min_val:
+            raise ValueError(f"{type(self).__name__}: max_val ({max_val}) must be greater than min_val ({min_val})")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    """ReLU6(x) = min(max(x, 0), 6) = Hardtanh(0, 6);  ∂/∂x = 1 for 0 < x < 6, else 0."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Hardsigmoid(Module):
+    """Hardsigmoid(x) = relu6(x + 3) / 6: 0 below −3, 1 above 3, a line of slope 1/6 between."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace  # not in the repr, as in PyTorch
+
+    def forward(self, input):
+        return F.hardsigmoid(input)
+
+
+class Hardswish(Hardsigmoid):
+    """Hardswish(x) = x · relu6(x + 3) / 6: 0 below −3, x above 3, x(x + 3)/6 between."""
+
+    def forward(self, input):
+        return F.hardswish(input)
+
+
+class PReLU(Module):
+    """PReLU(x) = x if x > 0, else a·x, with a learnable slope a: one for all, or one per channel (dim 1).
+
+    Args:
+        num_parameters: 1 (one slope shared by every channel) or C, the input's channels (dim 1).
+        init: the slopes' initial value (default 0.25).
+        dtype: of the slopes (default: the default dtype).
+
+    Attributes:
+        weight: Parameter of shape (num_parameters,).  Weight decay should usually skip it.
+
+    Shape: input (N, C, *) (or any shape with num_parameters=1); output the same.
+    """
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, (int, np.integer)) \
+                or num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be a positive integer (1, or the number of channels), "
+                             f"got {num_parameters!r}")
+        dt = dtypes.to_dtype(dtype, "PReLU") or dtypes.get_default_dtype()
+        self.num_parameters, self.init = int(num_parameters), init
+        self.weight = Parameter(np.empty(self.num_parameters, dtype=dt))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """a = init for every slope."""
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"

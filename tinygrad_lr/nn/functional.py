@@ -559,3 +559,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return BinaryCrossEntropyWithLogits.apply(
         input, target, weight=loss_args.constant(op, "weight", weight, input),
         pos_weight=loss_args.constant(op, "pos_weight", pos_weight, input), reduction=reduction)
+
+
+# the layers of a small GPT (embedding, layer_norm, batch_norm, attention) live in their own file
+from .functional_layers import batch_norm, embedding, layer_norm, scaled_dot_product_attention  # noqa: E402,F401
+# the other activations (elu, softplus, hardswish, prelu, ...) and losses (kl_div, the margin losses, ...)
+from .functional_activations import (celu, celu_, elu, elu_, hardsigmoid, hardswish, hardtanh,  # noqa: E402,F401
+                                     hardtanh_, mish, prelu, relu6, selu, selu_, silu, softplus, softsign)
+from .functional_losses import (cosine_embedding_loss, cosine_similarity, kl_div,  # noqa: E402,F401
+                                margin_ranking_loss, pairwise_distance, poisson_nll_loss, triplet_margin_loss)

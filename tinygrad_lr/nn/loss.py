@@ -7,6 +7,7 @@ PyTorch's warning).  Giving the tensors to the constructor (``nn.CrossEntropyLos
 is the classic slip: the error says to create the loss first, then call it.
 """
 from . import functional as F
+from . import functional_losses as F_losses
 from . import loss_args
 from .module import Module
 
@@ -182,3 +183,87 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def forward(self, input, target):
         return F.binary_cross_entropy_with_logits(input, target, weight=self.weight, reduction=self.reduction,
                                                   pos_weight=self.pos_weight)
+
+
+# ---- distributions and counts ---------------------------------------------------------------
+class KLDivLoss(_Loss):
+    """The Kullback–Leibler divergence KL(y ‖ q) = Σ y · (ln y − ln q), for the input x = ln q.
+
+    Give it log-probabilities (``log_softmax``'s output) and target probabilities y; with
+    ``log_target=True`` the target is ln y too.  ``reduction='batchmean'`` is the KL divergence
+    averaged over the batch (Σ / N); the default 'mean' divides by every element and warns, as in
+    PyTorch.  Input and target: the same shape.  See ``F.kl_div``.
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(size_average, reduce, "mean")  # the legacy arguments, as every loss's
+        if size_average is None and reduce is None:
+            self.reduction = F_losses._kl_reduction(reduction)  # and 'batchmean'
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """The negative log-likelihood of counts y under a Poisson law: ℓ = eˣ − y·x for x = ln λ (``log_input``).
+
+    ``log_input=False``: the input is the rate λ itself, ℓ = λ − y·ln(λ + eps).  ``full=True`` adds
+    Stirling's term for ln y!.  Input and target: the same shape.  See ``F.poisson_nll_loss``.
+    """
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full, eps=self.eps,
+                                  reduction=self.reduction)
+
+
+# ---- embeddings and rankings: the margin losses (targets 1 or -1) ----------------------------
+class CosineEmbeddingLoss(_Loss):
+    """ℓ = 1 − cos(x₁, x₂) for a similar pair (y = 1), max(0, cos(x₁, x₂) − margin) for a dissimilar one (y = −1).
+
+    Shapes: x₁, x₂ (N, D), y (N,); or (D,), (D,) and a 0-d y.  ``margin`` in [−1, 1], 0 to 0.5
+    suggested.  See ``F.cosine_embedding_loss``.
+    """
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """ℓ = max(0, −y · (x₁ − x₂) + margin): y = 1 when x₁ should score higher (by the margin), −1 when x₂ should.
+
+    x₁, x₂ and y of one shape, e.g. (N,).  See ``F.margin_ranking_loss``.
+    """
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """ℓ = max(0, margin + d(a, p) − d(a, n)), d(x, y) = ‖x − y + eps‖ₚ: the anchor nearer its positive.
+
+    ``swap=True`` takes min(d(a, n), d(p, n)) as the negative's distance.  anchor, positive and
+    negative: (N, D) each, or (D,).  See ``F.triplet_margin_loss``.
+    """
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
+                                     swap=self.swap, reduction=self.reduction)

@@ -142,20 +142,19 @@ class Module:
                 registry.pop(name, None)
         self._non_persistent.discard(name)
 
-    def _check_name(self, name, what):
+    def _check_name(self, name, what, registry):
         if "_parameters" not in self.__dict__:
             raise _not_initialised(self, what, name)
         if not isinstance(name, str):
             raise TypeError(f"{what} name should be a string, got {type(name).__name__}")
         if not name or "." in name:
             raise KeyError(f"{what} name can't be empty or contain '.', got '{name}'")
-        taken = hasattr(type(self), name) or name in self.__dict__
-        if taken and not any(name in r for r in (self._parameters, self._buffers, self._modules)):
+        if hasattr(self, name) and name not in self.__dict__[registry]:  # a method, an attribute, another kind
             raise KeyError(f"attribute '{name}' already exists")
 
     def register_parameter(self, name, param):
         """Add a parameter (or None, a placeholder such as a disabled bias) under ``name``."""
-        self._check_name(name, "parameter")
+        self._check_name(name, "parameter", "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign {type(param).__name__} as parameter '{name}' "
                             "(nn.Parameter or None expected)")
@@ -164,7 +163,7 @@ class Module:
 
     def register_buffer(self, name, tensor, persistent=True):
         """Add a tensor that is part of the module's state but not learned (saved by state_dict if persistent)."""
-        self._check_name(name, "buffer")
+        self._check_name(name, "buffer", "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign {type(tensor).__name__} as buffer '{name}' (Tensor or None expected)")
         self._forget(name, keep=self._buffers)
@@ -174,7 +173,7 @@ class Module:
 
     def add_module(self, name, module):
         """Add a child module under ``name`` (what ``self.name = module`` does)."""
-        self._check_name(name, "module")
+        self._check_name(name, "module", "_modules")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._forget(name, keep=self._modules)

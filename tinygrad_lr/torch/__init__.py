@@ -17,6 +17,7 @@ import tinygrad_lr as _main
 
 from . import _reexport
 from . import autograd, linalg, nn, optim, utils  # noqa: F401  (PyTorch's module paths)
+from . import accelerator, backends  # noqa: F401  (the device questions: answered 'none here')
 
 __all__ = _reexport.reexport(_main, globals())
 __getattr__ = _reexport.fallback(_main, __name__)

@@ -1,0 +1,139 @@
+"""Histograms: ``histogram`` (counts and bin edges) and ``histc`` (counts in equal bins), as PyTorch's.
+
+Both count how many elements (or how much weight) fall in each bin; neither has a gradient.
+
+- A bin is [eᵢ, eᵢ₊₁): its left edge in, its right edge out, except the last bin, which holds its right
+  edge too.  Elements outside [e₀, e_last] (and NaN) are not counted.
+- ``bins=n`` makes n equal bins over ``range`` (min, max), or over the data's own [min, max] without one;
+  an empty range [a, a] becomes [a − 0.5, a + 0.5] for ``histogram`` (NumPy's rule) and [a − 1, a + 1]
+  for ``histc`` (whose min = max = 0, the default, means "the data's range").
+- ``histogram`` places each element by its edges (a binary search, the same answer as PyTorch's);
+  ``histc`` by the division ⌊(x − min) · n / (max − min)⌋ in the input's dtype, as PyTorch's does, which
+  can differ from the edges by one bin for an element on an edge.
+"""
+import collections
+
+import numpy as np
+
+from . import dtypes
+from .tensor import Tensor
+
+histogram_result = collections.namedtuple("histogram", ["hist", "bin_edges"])  # torch.return_types.histogram
+
+
+def _values(op, input):  # noqa: A002  (PyTorch's names)
+    """The input's elements, flattened; a floating tensor is required, as in PyTorch."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: needs a floating tensor, got {dtypes.dtype_name(input.dtype)} of shape "
+                        f"{tuple(input.shape)}; convert it with .float()")
+    return input._data.reshape(-1)
+
+
+def _bin_count(op, bins):
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)):
+        raise TypeError(f"{op}: bins must be an int (the number of bins) or a 1-d tensor of bin edges, "
+                        f"got {type(bins).__name__} {bins!r}" + ("; pass tensor([...])" if isinstance(
+                            bins, (list, tuple)) else ""))
+    if bins <= 0:
+        raise RuntimeError(f"{op}: bins must be > 0, got {bins}")
+    return int(bins)
+
+
+def _counts(x, edges, weight, dt):
+    """How many elements (or how much weight) fall in each bin [eᵢ, eᵢ₊₁), the last one closed."""
+    n = len(edges) - 1
+    inside = (x >= edges[0]) & (x <= edges[-1])  # False for NaN
+    pos = np.minimum(np.searchsorted(edges, x[inside], side="right") - 1, n - 1)
+    w = None if weight is None else weight[inside]
+    return np.bincount(pos, weights=w, minlength=n).astype(dt)
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+    """(hist, bin_edges): hist[i] counts the elements in [bin_edges[i], bin_edges[i + 1]) (the last bin
+    closed), or sums their ``weight``; with ``density``, hist / (Σ hist · bin width), so that it integrates to 1.
+
+    ``bins`` is a number of equal bins over ``range`` (the data's [min, max] by default) or a 1-d tensor of
+    increasing bin edges.  No gradient.
+
+    Example::
+
+        >>> histogram(tensor([1., 2, 1]), bins=4, range=(0., 3.))
+        histogram(hist=tensor([0., 2., 1., 0.]), bin_edges=tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000]))
+    """
+    x = _values("histogram", input)
+    dt = input.dtype
+    if isinstance(bins, Tensor):
+        if range is not None:
+            raise TypeError("histogram: range= goes with a number of bins; with a tensor of bin edges, leave it out")
+        if bins.ndim != 1 or bins.numel() == 0:
+            raise RuntimeError(f"histogram: the bin edges must be a non-empty 1-d tensor, got shape "
+                               f"{tuple(bins.shape)}")
+        if bins.dtype != dt:
+            raise RuntimeError(f"histogram: the input is {dtypes.dtype_name(dt)} but the bin edges are "
+                               f"{dtypes.dtype_name(bins.dtype)}; convert them with bins.to(input.dtype)")
+        edges = bins._data.copy()
+        if (np.diff(edges) < 0).any():
+            raise RuntimeError(f"histogram: the bin edges must increase monotonically, got {edges.tolist()}")
+    else:
+        n = _bin_count("histogram", bins)
+        if range is not None:
+            lo, hi = (float(v) for v in range)
+        elif x.size:
+            lo, hi = float(x.min()), float(x.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(f"histogram: the range [{lo}, {hi}] is not finite; "
+                               + ("pass a finite range=(min, max)" if range is not None else
+                                  "the data holds inf or NaN: pass range=(min, max) to count the finite values"))
+        if lo > hi:
+            raise RuntimeError(f"histogram: range=({lo}, {hi}) has min > max; pass (min, max) in that order")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, n + 1).astype(dt)
+    w = None
+    if weight is not None:
+        if not isinstance(weight, Tensor) or weight.shape != input.shape:
+            got = tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
+            raise RuntimeError(f"histogram: weight must be a tensor of the input's shape {tuple(input.shape)}, "
+                               f"got {got}")
+        if weight.dtype != dt:
+            raise RuntimeError(f"histogram: the input is {dtypes.dtype_name(dt)} but weight is "
+                               f"{dtypes.dtype_name(weight.dtype)}; convert it with weight.to(input.dtype)")
+        w = weight._data.reshape(-1)
+    hist = _counts(x, edges, w, dt) if len(edges) > 1 else np.zeros(0, dt)
+    if density:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hist = (hist / hist.sum() / np.diff(edges)).astype(dt)
+    return histogram_result(Tensor._make(hist), Tensor._make(edges))
+
+
+def histc(input, bins=100, min=0, max=0):  # noqa: A002
+    """The counts of the elements in ``bins`` equal bins over [min, max] (over the data's [min, max] when
+    min = max); elements outside are not counted.  No gradient.
+
+    Example::
+
+        >>> histc(tensor([1., 2, 1]), bins=4, min=0, max=3)
+        tensor([0., 2., 1., 0.])
+    """
+    x = _values("histc", input)
+    n = _bin_count("histc", bins)
+    lo, hi = float(min), float(max)
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"histc: the range [{lo}, {hi}] is not finite; pass finite min and max (the data "
+                           "holds inf or NaN when they are left at 0)")
+    if lo > hi:
+        raise RuntimeError(f"histc: max ({hi}) must be larger than min ({lo}); pass them in that order")
+    dt = input.dtype
+    lo_, hi_ = dt.type(lo), dt.type(hi)  # the edges in the input's dtype, as PyTorch's
+    inside = (x >= lo_) & (x <= hi_)
+    pos = ((x[inside] - lo_) * dt.type(n) / (hi_ - lo_)).astype(np.int64)  # the division in the input's dtype
+    hist = np.bincount(np.minimum(pos, n - 1), minlength=n).astype(dt)
+    return Tensor._make(hist)
