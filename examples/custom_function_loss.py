@@ -6,7 +6,7 @@
 
 Instead of letting autograd chain six small ops (matmul, add, sub, pow, sum,
 div), we write forward and backward ourselves, exactly as the built-in ops in
-tinygrad_lr/core/primitives.py are written, then let the framework check the
+tinygrad_lr/core/primitives/ are written, then let the framework check the
 derivation three ways: gradcheck (finite differences), autograd of the same
 loss composed from built-in ops, and gradgradcheck (backward is written in
 array syntax, so it is differentiable too).

@@ -442,7 +442,7 @@ def op_matmul(b, x):
     """x @ y and y @ x for 1-d, 2-d and batched operands (matmul, mm, @)."""
     s = b.vals[x].shape
     if len(s) == 0 or b.vals[x].dtype != np.float64:
-        return None   # (matmul of float32 and float64: PyTorch refuses, tinygrad_lr promotes, see README)
+        return None   # (matmul of float32 and float64: PyTorch refuses, tinygrad_lr promotes, see docs/porting.md)
     m = b.draw(st.integers(1, 4))
     left = b.coin()
     if left:   # x @ y: y is (k,), (k, m) or batched (…, k, m) with batch dims that broadcast with x's
@@ -491,7 +491,7 @@ def op_mse(b, x):
     """Half the mean squared error against a target of the same shape (F.mse_loss and nn.MSELoss)."""
     s = b.vals[x].shape
     if b.vals[x].dtype != np.float64:
-        return None   # float32 against a float64 target: PyTorch refuses (tinygrad_lr promotes, see README)
+        return None   # float32 against a float64 target: PyTorch refuses (tinygrad_lr promotes, see docs/porting.md)
     y = b.pick(lambda n, v: v.dtype == np.float64 and v.shape == s and n != x) if b.coin() else None
     y = y or b.leaf(s)
     reduction = b.choice(["mean", "sum", "none"])

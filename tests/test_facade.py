@@ -5,7 +5,7 @@ the main package differs on purpose (the variants of ``tinygrad_lr/torch/_varian
   added to the main package appears in the facade by itself;
 - ``import tinygrad_lr`` alone never imports the facade;
 - each variant equals PyTorch (values, gradients, second derivatives);
-- README.md's facade table is the one in the code.
+- docs/porting.md's facade table is the one in the code.
 """
 import importlib
 import pathlib
@@ -325,9 +325,9 @@ def test_the_main_packages_function_still_gets_arrays():
     assert x.grad.tolist() == [2.0]
 
 
-# ---- the README table is the code's ------------------------------------------------------------------------
+# ---- the table of docs/porting.md is the code's ------------------------------------------------------------
 def table_markdown():
-    """The facade's table as README.md shows it, from ``_variants.TABLE``."""
+    """The facade's table as docs/porting.md shows it, from ``_variants.TABLE``."""
     rows = ["| Name | `import tinygrad_lr` (the notes) | `import tinygrad_lr.torch as torch` (PyTorch) | Why |",
             "|---|---|---|---|"]
     for names, main, facade, why in _variants.TABLE:
@@ -341,16 +341,16 @@ def test_every_variant_in_the_table_is_a_name_of_the_facade_and_differs_from_the
         assert getattr(_module("tinygrad_lr.torch", path), attr) is not getattr(_module("tinygrad_lr", path), attr)
 
 
-def test_the_readme_table_is_the_one_in_the_code():
-    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+def test_the_porting_page_table_is_the_one_in_the_code():
+    page = (pathlib.Path(__file__).parent.parent / "docs" / "porting.md").read_text()
     start, end = "<!-- facade-table -->", "<!-- /facade-table -->"
-    assert start in readme and end in readme, (
-        f"README.md needs the facade table between {start} and {end}; it is:\n{table_markdown()}")
-    assert readme.split(start)[1].split(end)[0].strip() == table_markdown()
+    assert start in page and end in page, (
+        f"docs/porting.md needs the facade table between {start} and {end}; it is:\n{table_markdown()}")
+    assert page.split(start)[1].split(end)[0].strip() == table_markdown()
 
 
 def test_a_name_the_facade_lacks_says_so_and_where_the_list_is():
     import tinygrad_lr.torch as torch
     with pytest.raises(AttributeError, match=r"module 'tinygrad_lr.torch.nn' has no attribute 'Conv2d' \(nor has "
-                                             r"'tinygrad_lr.nn'\).*lists what does not port"):
+                                             r"'tinygrad_lr.nn'\).*docs/porting\.md lists what does not port"):
         torch.nn.Conv2d

@@ -166,13 +166,13 @@ def test_float32_graphs_keep_pytorchs_dtypes(program):
     """The same program on float32 leaves: every value's dtype is PyTorch's, and so are the gradients'."""
     torch = optional("torch")
     if any(".double()" in text or "to(lib.float64)" in text for _, text in program.lines):
-        return  # float64 meeting float32 in matmul: tinygrad_lr promotes, PyTorch refuses (README)
+        return  # float64 meeting float32 in matmul: tinygrad_lr promotes, PyTorch refuses (docs/porting.md)
     ours = run(program, tinygrad_lr, "float32")
     try:
         theirs = run(program, torch, "float32")
     except RuntimeError as e:   # e.g. a 0-d float64 made a float64 value that then meets float32 in matmul
         assert "dtype" in str(e), str(e)
-        return                  # PyTorch refuses mixed dtypes there; tinygrad_lr promotes (README)
+        return                  # PyTorch refuses mixed dtypes there; tinygrad_lr promotes (docs/porting.md)
     for name in program.values:
         assert str(ours[name].dtype) == str(theirs[name].dtype).replace("torch.", ""), name
         assert ours[name].shape == tuple(theirs[name].shape), name

@@ -1,10 +1,12 @@
 """The layout is the design: layers import only what is below them, and talk through named APIs.
 
-- core imports nothing above it, and its leaf modules import nothing of the package (but dtypes);
-- the only import cycle is Tensor ↔ the ops (Tensor's methods call the front end, which builds
-  on Tensor), closed by the imports at the end of tensor.py;
-- no module outside core touches a Tensor's private fields or another layer's private names:
-  they use the public API or core/internal.py;
+- core (the teaching core) imports nothing above it, and its leaf modules import nothing of the package
+  (but dtypes); its one import cycle is tensor ↔ operators ↔ engine (at most 3 modules), closed by the
+  imports at the end of tensor.py, and tensor.py stays small;
+- ops (the Tensor surface) imports the core and is never imported by it; its methods are attached to
+  Tensor, so they may use a Tensor's fields as Tensor's own methods do;
+- no other module touches a Tensor's private fields or another layer's private names: they use the public
+  API or core/internal.py;
 - every public Tensor method has a docstring (``help(t.exp)`` says something);
 - a custom Function that forgets forward or backward is told what to write.
 """
@@ -58,48 +60,88 @@ def test_the_leaf_modules_of_core_import_nothing_of_the_package_but_the_dtype_ta
     assert _imports(CORE / f"{leaf}.py") <= {"core.dtypes", "core"}
 
 
-def _core_graph():
+def _module_name(path):
+    """core/tensor.py -> core.tensor; core/primitives/unary.py -> core.primitives (a package is one module here)."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    parts = parts[:-1] if parts[-1] == "__init__" else parts
+    return ".".join(parts[:2])
+
+
+def _graph(folder):
+    layer = folder.name
     graph = {}
-    for path in _sources(CORE):
-        name = "core." + path.stem if path.stem != "__init__" else "core"
-        graph[name] = {m.split(".", 1)[0] + "." + m.split(".")[1] if m.count(".") else m
-                       for m in _imports(path) if m.startswith("core.")}
+    for path in _sources(folder):
+        name = _module_name(path)
+        deps = {".".join(m.split(".")[:2]) for m in _imports(path) if m.startswith(layer + ".")}
+        graph.setdefault(name, set()).update(deps - {name})
     return graph
 
 
-def test_the_one_import_cycle_is_tensor_and_the_ops_and_tensor_closes_it_at_its_end():
-    graph = _core_graph()
-    # every cycle passes through tensor: without it the graph is acyclic
-    without = {m: {d for d in deps if d != "core.tensor"} for m, deps in graph.items() if m != "core.tensor"}
-    state = {}
+def _cycles(graph):
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index, low, stack, on, found, counter = {}, {}, [], set(), [], [0]
 
-    def visit(m, path):
-        state[m] = "open"
-        for d in without.get(m, ()):
-            assert state.get(d) != "open", f"an import cycle without Tensor: {path + [d]}"
-            if d not in state:
-                visit(d, path + [d])
-        state[m] = "done"
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = set()
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                component.add(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(component)
 
-    for m in without:
-        if m not in state:
-            visit(m, [m])
-    # ... and tensor.py imports the ops only at its very end, once Tensor exists
+    for v in list(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_core_has_one_import_cycle_of_at_most_three_modules_closed_at_the_end_of_tensor_py():
+    cycles = _cycles(_graph(CORE))
+    assert cycles == [{"core.tensor", "core.operators", "core.engine"}], cycles
     tree = ast.parse((CORE / "tensor.py").read_text())
     class_line = next(n.lineno for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Tensor")
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level:
             names = {a.name for a in node.names} | {node.module or ""}
-            if names & {"arithmetic", "engine", "primitives", "shapes", "indexing", "inplace", "operands",
-                        "function"}:
-                assert node.lineno > class_line, "tensor.py must import the ops after the class"
+            if names & {"operators", "engine"}:
+                assert node.lineno > class_line, "tensor.py must import operators and engine after the class"
+
+
+def test_the_surface_imports_the_core_and_has_no_import_cycle():
+    for path in _sources(PACKAGE / "ops"):
+        outside = {m for m in _imports(path) if not m.startswith(("core", "ops"))}
+        assert not outside, f"ops/{path.name} imports {outside}: the surface builds on the core only"
+    assert _cycles(_graph(PACKAGE / "ops")) == []
+
+
+def test_the_teaching_core_stays_small():
+    """A learner reads tensor.py, function.py and engine.py and has seen all of autograd."""
+    assert len((CORE / "tensor.py").read_text().splitlines()) <= 400
+    for path in _sources():
+        if str(path.relative_to(PACKAGE)) == "jit/step.py":
+            continue  # TODO(this session): being split by job (issue 21); this exception goes with that commit
+        assert len(path.read_text().splitlines()) <= 800, f"{path.relative_to(PACKAGE)}: one room, one job"
 
 
 PRIVATE = re.compile(r"\._data\b|\b_make\b|\._grad\b|\._vc\b|\._requires_grad\b|grad_mode\._|engine\._|"
                      r"\._saved\b|\._next\b|\._seq\b")
 
 
-@pytest.mark.parametrize("path", [p for p in _sources() if CORE not in p.parents],
+@pytest.mark.parametrize("path", [p for p in _sources() if CORE not in p.parents and PACKAGE / "ops" not in p.parents],
                          ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_module_above_the_core_reaches_into_its_private_names(path):
     hits = [f"{path.relative_to(PACKAGE)}:{i}: {line.strip()}"

@@ -4,8 +4,8 @@ Each entry is one row of ``MISTAKES``: what was done, the code that does it,
 and either the exception (its family, and a pattern its message must match:
 the message names the problem and the fix) or, where PyTorch carries on, a
 check that tinygrad_lr carries on the same way (``step()`` with no gradients
-is a no-op; forgetting ``zero_grad`` accumulates).  The README's
-troubleshooting section is this table:
+is a no-op; forgetting ``zero_grad`` accumulates).  The
+troubleshooting page, docs/troubleshooting.md, is this table:
 ``python tests/test_mistakes.py`` prints it as Markdown.
 
 Core op mistakes (broadcasting, dims, indexing, bad data) are listed in
@@ -816,7 +816,7 @@ def test_the_catalogue_covers_the_issue():
     assert set(must) <= set(BY_ID)
 
 
-# ---- the README's troubleshooting section ------------------------------------------------------
+# ---- the troubleshooting page (docs/troubleshooting.md) -----------------------------------------
 def what_you_see(mistake, tmp):
     """The first line of the real message (or, for the carry-on entries, the description)."""
     if mistake.error is None:
@@ -840,7 +840,7 @@ def what_you_see(mistake, tmp):
 
 
 def troubleshooting_markdown():
-    lines = ["## Troubleshooting: common mistakes", "",
+    lines = ["# Troubleshooting: common mistakes", "",
              "Every row is a test (tests/test_mistakes.py, the id in brackets). Where PyTorch carries on, "
              "tinygrad_lr does too, the same way.", "",
              "| Mistake | What you see | The fix |", "|---|---|---|"]
@@ -851,11 +851,13 @@ def troubleshooting_markdown():
     return "\n".join(lines)
 
 
-def test_the_readme_troubleshooting_section_is_this_table():
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    start = readme.index("## Troubleshooting: common mistakes")
-    section = readme[start:readme.index("\n## ", start + 1)].rstrip()
-    assert section == troubleshooting_markdown(), "regenerate it: python tests/test_mistakes.py"
+def test_the_troubleshooting_page_is_this_table():
+    page = (Path(__file__).parent.parent / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+    start = page.index("# Troubleshooting: common mistakes")
+    end = page.find("\n## ", start + 1)
+    section = page[start:end if end >= 0 else len(page)].rstrip()
+    assert section == troubleshooting_markdown(), \
+        "regenerate it: python tests/test_mistakes.py > docs/troubleshooting.md"
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ numerical stability, a "what is torch.nn really" style refactoring. It prints on
 on random numbers (PyTorch and tinygrad_lr draw different ones). It runs twice, in an empty folder: as
 written under PyTorch, and with its imports rewritten to ``tinygrad_lr.torch``. The two runs must print
 the same text, character for character, but for the names of ``grad_fn`` (ours have no trailing digit
-and composed ops show their last primitive: README, "Coming from PyTorch").
+and composed ops show their last primitive: docs/porting.md, "Coming from PyTorch").
 """
 import os
 import re

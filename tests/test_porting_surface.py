@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_lr
-from tinygrad_lr.core import creation
+from tinygrad_lr.ops import creation
 from conftest import optional
 
 

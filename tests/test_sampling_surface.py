@@ -4,7 +4,7 @@
 ``meshgrid``, ``scatter_(..., value=)`` and the device boilerplate (``torch.backends``, ``torch.accelerator``).
 
 The differentiable one, ``meshgrid``, is also a catalog entry (tests/_catalog_sampling.py).
-Draws equal to PyTorch's are not a goal (README: "PyTorch's random streams" do not port); their
+Draws equal to PyTorch's are not a goal (docs/porting.md: "PyTorch's random streams" do not port); their
 distribution is, and it is checked with a chi-squared test.
 """
 import math

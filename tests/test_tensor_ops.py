@@ -9,7 +9,7 @@ import pytest
 
 import tinygrad_lr
 from tinygrad_lr.autograd import gradcheck, gradgradcheck
-from tinygrad_lr.core.gathering import one_hot
+from tinygrad_lr.ops.gathering import one_hot
 from conftest import optional
 
 RNG = np.random.default_rng(12)

@@ -6,9 +6,9 @@ The layout is the design: ``core/`` is the autodiff engine (Tensor, Function,
 ops, backward); ``autograd/`` is its public face (grad, Function, gradcheck);
 ``nn``, ``optim`` and ``data`` stand on top of it.
 """
-from .core import Tensor
-from .core import arithmetic
-from .core.creation import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, multinomial,
+from .core import Tensor, operators
+from . import ops  # noqa: F401  (the Tensor surface: attaches its methods to Tensor)
+from .ops.creation import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, multinomial,
                             normal, ones, ones_like, rand, randint, randint_like, randn, randperm, tensor, zeros,
                             zeros_like)
 from .core.dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8
@@ -18,8 +18,8 @@ from .core.dtypes import float64 as double
 from .core.dtypes import int32 as int  # noqa: A001  (torch.int)
 from .core.dtypes import int64 as long
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .core import shapes as _shapes
-from .core.out import accepts_out as _accepts_out
+from .ops import shapes as _shapes
+from .ops.out import accepts_out as _accepts_out
 from .core.random import Generator, default_generator, initial_seed, manual_seed
 from . import autograd  # noqa: F401
 from . import data, nn, optim, utils  # noqa: F401  (the training stack, on top of the core)
@@ -34,7 +34,7 @@ __version__ = "0.1.0"
 @_accepts_out("matmul", exact_dtype=True)
 def matmul(input, other):  # noqa: A002  (PyTorch's argument names: torch.matmul(input=a, other=b))
     """Matrix product with PyTorch's rules for 1-d, 2-d and batched operands."""
-    return arithmetic.matmul(input, other)
+    return operators.matmul(input, other)
 
 
 # the function forms that take PyTorch's out= (core/out.py); products and all/any want out of the result's dtype
@@ -80,12 +80,12 @@ logsumexp, cumsum, softmax, log_softmax = (_method(n) for n in ("logsumexp", "cu
 @_accepts_out("where")
 def where(condition, input=None, other=None):  # noqa: A002  (PyTorch's names)
     """input where condition is True, else other; ``where(condition)`` alone: the indices of the True elements."""
-    return arithmetic.where(condition, input, other)
+    return ops.arithmetic.where(condition, input, other)
 
 
 def nonzero(input, *, as_tuple=False):  # noqa: A002
     """The indices of the nonzero elements of input: (k, ndim) int64, or with as_tuple one tensor per dim."""
-    return arithmetic.nonzero(input, as_tuple)
+    return ops.arithmetic.nonzero(input, as_tuple)
 
 
 # ---- function forms of the classification ops: indexing, gathering, sorting, movement (issue 12) ----
@@ -110,13 +110,13 @@ narrow, roll, diag, triu, tril, trace = (_method(n) for n in ("narrow", "roll", 
 cumprod, diff, unique, count_nonzero, median = (
     _method(n) for n in ("cumprod", "diff", "unique", "count_nonzero", "median"))
 
-from .core.structure import einsum  # noqa: E402  (composed of permutes, products and sums)
+from .ops.structure import einsum  # noqa: E402  (composed of permutes, products and sums)
 
 # ---- devices, default dtype and comparisons of whole tensors (issue 12) ----
 import numpy as _np
 
 from .core.arrays import Size, check_device as _check_device, device
-from .core.creation import empty_like, rand_like, randn_like
+from .ops.creation import empty_like, rand_like, randn_like
 from .core.dtypes import get_default_dtype, set_default_dtype
 
 isnan, isinf, isfinite = (_method(n) for n in ("isnan", "isinf", "isfinite"))
@@ -153,25 +153,7 @@ class cuda:  # noqa: N801  (torch.cuda: PyTorch code asks it questions before ch
     manual_seed_all = manual_seed
 
 
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002  (PyTorch's names)
-    """True if |input − other| ≤ atol + rtol·|other| everywhere (broadcasting); both of one dtype, as in PyTorch."""
-    for name, t in (("input", input), ("other", other)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"allclose: {name} must be a Tensor, got {type(t).__name__}")
-    if input.dtype != other.dtype:
-        raise RuntimeError(f"allclose: input is {input.dtype} but other is {other.dtype}; convert one first, "
-                           f"e.g. other.to(input.dtype)")
-    a, b = input.detach().numpy(), other.detach().numpy()
-    try:
-        return _np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
-    except ValueError:
-        raise ValueError(f"allclose: shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast") from None
-
-
-def equal(input, other):  # noqa: A002
-    """True if both have the same shape and the same values (of any dtypes; NaN is never equal)."""
-    return input.shape == other.shape and (input == other).all().item()
-
+allclose, isclose, equal = ops.arithmetic.allclose, ops.arithmetic.isclose, ops.arithmetic.equal
 
 
 def is_tensor(obj):
@@ -183,10 +165,10 @@ def numel(t):
 
 
 # ---- counting, grids, whole-tensor truths, legacy types, determinism (core/counting.py, structure.py) ----
-from .core.counting import histc, histogram  # noqa: E402
-from .core.legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,  # noqa: E402
+from .ops.counting import bincount, histc, histogram  # noqa: E402
+from .ops.legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,  # noqa: E402
                           HalfTensor, IntTensor, LongTensor, ShortTensor)
-from .core.structure import meshgrid  # noqa: E402
+from .ops.structure import meshgrid  # noqa: E402
 
 import warnings as _warnings  # noqa: E402
 
@@ -217,3 +199,24 @@ def set_float32_matmul_precision(precision):
 def get_float32_matmul_precision():
     """The precision last set by ``set_float32_matmul_precision`` ('highest' by default)."""
     return _settings["matmul_precision"]
+
+
+def set_num_threads(n):
+    """How many threads NumPy's matrix products (BLAS) may use.  Applied through threadpoolctl when it is
+    installed (pip install threadpoolctl); without it the number is only remembered, and the BLAS library
+    keeps its own (set OMP_NUM_THREADS / OPENBLAS_NUM_THREADS before starting Python instead)."""
+    import numbers  # (int and bool are dtypes in this module, as torch.int and torch.bool)
+    if not isinstance(n, numbers.Integral) or n is True or n is False or n < 1:
+        raise ValueError(f"set_num_threads: expected a positive integer, got {n!r}")
+    _settings["num_threads"] = n
+    try:
+        import threadpoolctl
+    except ImportError:
+        return
+    _settings["thread_limit"] = threadpoolctl.threadpool_limits(limits=n, user_api="blas")
+
+
+def get_num_threads():
+    """The number set by ``set_num_threads``, else the number of cores (as PyTorch's default)."""
+    import os
+    return _settings.get("num_threads") or os.cpu_count() or 1

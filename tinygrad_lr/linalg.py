@@ -37,9 +37,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .core import arithmetic, internal
+from .core import internal, operators
+from .ops import arithmetic
 from .core.function import Function
-from .core.operands import normalize_dim
+from .core.operators import normalize_dim
 from .core.tensor import Tensor
 
 __all__ = ["lstsq", "solve", "norm", "vector_norm", "LstsqResult", "LinAlgError", "RankDeficientWarning"]
@@ -344,7 +345,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
       2, -2 and 'nuc' need the singular values and are not supported.
     """
     op = "linalg.norm"
-    A = arithmetic.floating(op, A if isinstance(A, Tensor) else Tensor(A), dtype)
+    A = operators.floating(op, A if isinstance(A, Tensor) else Tensor(A), dtype)
     if ord is None or isinstance(dim, int) or (dim is None and A.ndim == 1) or (
             isinstance(dim, (tuple, list)) and len(dim) == 1):
         return arithmetic.norm(A, 2 if ord is None else ord, dim, keepdim, op=op)

@@ -1,7 +1,7 @@
 """``tinygrad_lr.autograd``: the public face of the engine, named as in ``torch.autograd``.
 
 - ``grad`` / ``backward``: run the engine (``create_graph=True`` for higher derivatives);
-- ``Function``: the very class the built-in ops are written with (see core/primitives.py), for
+- ``Function``: the very class the built-in ops are written with (see core/primitives/), for
   custom ops with a hand-derived backward;
 - ``gradcheck`` / ``gradgradcheck``: compare backward with finite differences;
 - ``functional``: ``jacobian``, ``hessian``, ``vjp``, ``jvp``, ``vhp``, ``hvp``;

@@ -20,8 +20,9 @@ Example — Newton's method for linear regression (see examples/newton_linear_re
 """
 import numpy as np
 
-from ..core import grad_mode, internal, primitives, shapes
-from ..core.creation import ones_like, zeros, zeros_like
+from ..core import grad_mode, internal, primitives
+from ..ops import shapes
+from ..ops.creation import ones_like, zeros, zeros_like
 from ..core.tensor import Tensor
 from .grad import grad
 

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from ..core import dtypes, grad_mode, internal
-from ..core.creation import zeros_like
+from ..ops.creation import zeros_like
 from ..core.tensor import Tensor
 from .grad import grad
 

@@ -1,18 +1,17 @@
-"""The autodiff core: Tensor, Function, the engine, the primitives and their front end.
+"""The teaching core: Tensor, Function, the engine and the primitives — all of autograd, and nothing else.
 
-Nothing here imports anything above it (nn, optim, data, the tools).  The files, bottom up:
+Nothing here imports anything above it (the Tensor surface in ``tinygrad_lr/ops``, nn, optim, data, the
+tools).  The files, bottom up:
 
 - leaves (import nothing of the package): ``dtypes``, ``grad_mode``, ``random``, ``arrays``
   (Python data to arrays; ``Size``, ``device``), ``broadcast`` (the adjoint of broadcasting), ``printing``,
-  ``copying`` (``copy.copy``, ``copy.deepcopy`` and the refusal of pickle);
-- ``tensor``: the Tensor class; ``function``: the Function class (a graph node);
-- ``primitives``: the table of differentiable ops, forward and backward side by side;
-- the front end that Tensor's methods call: ``operands`` (arguments, promotion), ``arithmetic``,
-  ``shapes``, ``indexing``, ``gathering`` (gather, scatter, masked_fill, one_hot, sort, topk), ``inplace``,
-  ``structure`` (narrow, diag, ..., all/any, meshgrid, einsum), ``counting`` (histogram, histc), ``out`` (the
-  ``out=`` keyword);
-- ``engine``: the backward pass;
-- ``creation``: ``tensor``, ``zeros``, ``randn``, ``multinomial``, ...; ``legacy``: ``FloatTensor`` and friends;
+  ``copying`` (``copy.copy``, ``copy.deepcopy`` and the refusal of pickle), ``capture`` (the seam through
+  which ``tinygrad_lr.compile`` watches);
+- ``function``: the Function class (a graph node), and ``views`` (how a write into a view reaches its base);
+- ``primitives/``: the table of differentiable ops by topic, forward and backward side by side;
+- ``tensor``: the Tensor class; ``operators``: what its ``+ − × ÷ ** @``, ``sum`` and ``mean`` do
+  (operands, PyTorch's type promotion, one primitive each); ``engine``: the backward pass.  These three
+  are the core's one import cycle, closed at the end of tensor.py;
 - ``internal``: the few functions the layers above may use besides Tensor's public methods.
 """
 from .tensor import Tensor  # noqa: F401  (first: the modules it imports at its end build on it)

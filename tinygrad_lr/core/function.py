@@ -32,7 +32,7 @@ import weakref
 
 import numpy as np
 
-from . import capture, grad_mode
+from . import capture, grad_mode, views
 
 _sequence = itertools.count()  # creation order of nodes: the engine's topological order
 _FREED = object()
@@ -269,5 +269,7 @@ def _as_tensor(node, value, source):
     return Tensor._make(value) if isinstance(value, np.ndarray) else value
 
 
-from .tensor import Tensor  # noqa: E402  (Tensor's methods use Function: import after it exists)
-from . import views  # noqa: E402  (views of a tensor's memory: views.py builds on Tensor and Function)
+# The Tensor class, set by tensor.py when it defines it.  Function.apply makes Tensors, but this file cannot
+# import tensor.py: tensor.py imports the primitives, which are Functions (an import cycle through every
+# primitive).  So the class is handed over instead of imported.
+Tensor = None

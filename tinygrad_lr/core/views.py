@@ -20,7 +20,6 @@ saved the old values refuses to run backward instead of giving a wrong gradient.
 import numpy as np
 
 from . import grad_mode
-from .tensor import Tensor
 
 
 def share_memory(out, args, cls, kwargs):
@@ -28,7 +27,7 @@ def share_memory(out, args, cls, kwargs):
     when the op is a view op, remember how to get from the base to ``out``."""
     owner = _owner(out._data)
     for a in args:
-        if isinstance(a, Tensor) and _owner(a._data) is owner:
+        if isinstance(a, type(out)) and _owner(a._data) is owner:  # (a Tensor, as out is)
             out._vc = a._vc
             if cls.is_view:
                 if a._view is None:

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..core import Tensor
-from ..core import internal, shapes
+from ..core import internal
+from ..ops import shapes
 from ..core.grad_mode import is_grad_enabled
 
 

@@ -10,7 +10,7 @@ import math
 import numbers
 
 from ..core import internal
-from ..core.creation import randperm
+from ..ops.creation import randperm
 from ..core.grad_mode import is_grad_enabled
 from ..core.random import Generator
 from .collate import default_collate

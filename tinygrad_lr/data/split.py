@@ -4,7 +4,7 @@ import numbers
 import warnings
 
 from ..core import internal
-from ..core.creation import randperm
+from ..ops.creation import randperm
 from .dataset import Subset
 
 

@@ -28,9 +28,9 @@ import numpy as np
 
 from ..core import Tensor
 from ..core import dtypes, internal
-from ..core.creation import rand
+from ..ops.creation import rand
 from ..core.function import Function
-from ..core.gathering import one_hot  # noqa: F401  (F.one_hot, as in PyTorch)
+from ..ops.gathering import one_hot  # noqa: F401  (F.one_hot, as in PyTorch)
 from ..core.primitives import Abs, Erf, Exp, Log, Log1p, LogSoftmax, Sigmoid, Softmax, Tanh
 from . import loss_args
 

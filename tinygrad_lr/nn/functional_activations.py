@@ -22,7 +22,7 @@ Banners: the primitives; the function forms.
 import numpy as np
 
 from ..core import Tensor
-from ..core import inplace as _inplace
+from ..ops import inplace as _inplace
 from ..core.function import Function
 from ..core.primitives import Sigmoid
 

@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from ..core import Tensor
-from ..core import dtypes, internal, operands
+from ..core import dtypes, internal, operators
 
 _REDUCTIONS = ("mean", "sum", "none")
 _CREATE_FIRST = ("Create the loss first, then call it on the prediction and the target: "
@@ -96,7 +96,7 @@ def same_shape(op, input, target):
 def floats(op, input, target):
     """Both in one floating dtype (PyTorch's promotion; integers become float32)."""
     if input.dtype != target.dtype or input.dtype.kind != "f":
-        input, target = operands.promote(op, input, target)
+        input, target = operators.promote(op, input, target)
         if input.dtype.kind != "f":
             input, target = input.float(), target.float()
     return input, target

@@ -12,7 +12,7 @@ The math and the backward formula are in ``functional_layers`` (``LayerNorm``, `
 import numpy as np
 
 from ..core import dtypes
-from ..core.creation import ones, tensor, zeros
+from ..ops.creation import ones, tensor, zeros
 from ..core.grad_mode import no_grad
 from . import functional as F
 from . import init

@@ -10,7 +10,7 @@
 import math
 
 from ..core.grad_mode import no_grad
-from ..core.shapes import stack
+from ..ops.shapes import stack
 from ..core.tensor import Tensor
 
 

@@ -2,9 +2,9 @@
 import math
 
 from ..core import Tensor
-from ..core.creation import zeros
+from ..ops.creation import zeros
 from ..core.grad_mode import no_grad
-from ..core.shapes import cat
+from ..ops.shapes import cat
 from .optimizer import Optimizer, _check_at_least, _check_count
 
 LINE_SEARCHES = (None, "strong_wolfe")

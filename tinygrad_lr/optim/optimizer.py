@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import Tensor
 from ..core import internal
-from ..core.creation import full_like, tensor
+from ..ops.creation import full_like, tensor
 from ..core.grad_mode import enable_grad
 
 

@@ -27,6 +27,6 @@ def fallback(source, name):
             except AttributeError:
                 pass
         raise AttributeError(f"module {name!r} has no attribute {attr!r} (nor has {source.__name__!r}): "
-                             "tinygrad_lr has PyTorch's API for linear and logistic models, softmax regression "
-                             "and MLPs; README.md, 'Coming from PyTorch', lists what does not port")
+                             "tinygrad_lr has PyTorch's API from linear models through MLPs, character models and "
+                             "a small GPT; docs/porting.md lists what does not port")
     return __getattr__

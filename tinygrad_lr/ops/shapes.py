@@ -3,7 +3,7 @@
 
 Each checks sizes and dims (negative dims count from the end, as in PyTorch)
 and names the problem in its error, then applies one primitive of
-``primitives.py`` or composes a few (``repeat`` is reshape, expand, reshape;
+``core/primitives`` or composes a few (``repeat`` is reshape, expand, reshape;
 ``flip`` and ``split`` are slices of ``Index``).
 """
 import math
@@ -11,10 +11,11 @@ import operator
 
 import numpy as np
 
-from . import dtypes
-from .operands import normalize_dim, operand
-from .primitives import Cat, Clone, Expand, Index, Permute, Reshape, Stack, Transpose
-from .tensor import Tensor
+from ..core import dtypes
+from ..core.operators import normalize_dim, operand
+from ..core.primitives import Cat, Clone, Expand, Index, Permute, Reshape, Stack, Transpose
+from ..core.tensor import Tensor
+from ..core import operators
 
 
 def reshape(op, x, shape):
@@ -210,3 +211,108 @@ def unbind(x, dim=0):
         raise IndexError("unbind: a 0-d tensor has no dimension to unbind")
     d = normalize_dim("unbind", dim, x.ndim)
     return tuple(Index.apply(x, index=(slice(None),) * d + (i,)) for i in range(x.shape[d]))
+
+
+# ---- the Tensor methods: shapes and views ------------------------------------------------------------------
+class ShapesMethods:
+    """Tensor's methods for shapes and views.
+
+    ``tinygrad_lr/ops/__init__.py`` attaches them to ``Tensor``; each calls this module's function that does
+    the work.
+    """
+
+    def reshape(self, *shape):
+        """The same values in a new shape (one size may be -1: inferred)."""
+        return reshape("reshape", self, shape)
+
+    def view(self, *shape):
+        """The same values in a new shape, like ``reshape``."""
+        return reshape("view", self, shape)
+
+    def view_as(self, other):
+        """``view(other.shape)``."""
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        """``reshape(other.shape)``."""
+        return self.reshape(other.shape)
+
+    def expand_as(self, other):
+        """``expand(other.shape)``."""
+        return self.expand(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims start_dim … end_dim into one (all of them by default)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        s = operators.normalize_dim("flatten", start_dim, self.ndim)
+        e = operators.normalize_dim("flatten", end_dim, self.ndim)
+        size = math.prod(self.shape[s:e + 1])  # not -1: that is ambiguous when another dim is 0
+        return self.reshape(self.shape[:s] + (size,) + self.shape[e + 1:])
+
+    def unsqueeze(self, dim):
+        """Insert a dimension of size 1 at ``dim``."""
+        d = operators.normalize_dim("unsqueeze", dim, self.ndim + 1)
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def squeeze(self, dim=None):
+        """Remove the dimensions of size 1 (only ``dim``, if given)."""
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        d = operators.normalize_dim("squeeze", dim, self.ndim)
+        return self.reshape(self.shape if self.ndim == 0 or self.shape[d] != 1 else self.shape[:d] + self.shape[d + 1:])
+
+    def transpose(self, dim0, dim1):
+        """Swap two dimensions."""
+        return transpose(self, dim0, dim1)
+
+    swapaxes = transpose  # NumPy's name: backward formulas use it on arrays and tensors alike
+
+    def t(self):
+        """Transpose a matrix (0-d and 1-d tensors are returned as they are)."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {tuple(self.shape)}; "
+                             "use transpose(dim0, dim1) or .mT")
+        return self.transpose(0, -1)
+
+    T = property(t, doc="The transpose of a matrix (see t()).")
+    mT = property(lambda self: self.transpose(-2, -1), doc="Transpose the last two dimensions.")
+    mH = property(lambda self: self.transpose(-2, -1), doc="The conjugate transpose of the last two dims (mT: values are real).")
+
+    def expand(self, *sizes):
+        """Broadcast to a larger shape without copying (-1 keeps a size)."""
+        return expand(self, sizes)
+
+    def permute(self, *dims_, dims=None):
+        """Reorder the dims: ``x.permute(2, 0, 1)`` or ``x.permute((2, 0, 1))``; out.shape[i] = x.shape[dims[i]]."""
+        return permute(self, dims_ if dims is None else (dims,))
+
+    def movedim(self, source, destination):
+        """Move the dim(s) ``source`` to position(s) ``destination``; the others keep their order."""
+        return movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def repeat(self, *sizes):
+        """Tile the tensor sizes[i] times along dim i (a copy; more sizes than dims add leading dims)."""
+        return repeat(self, sizes)
+
+    def tile(self, *dims):
+        """Like repeat, with leading 1s when fewer sizes than dims are given."""
+        return tile(self, dims)
+
+    def flip(self, *dims_, dims=None):
+        """Reverse the order of the elements along the given dims (a copy)."""
+        return flip(self, dims_ if dims is None else (dims,))
+
+    def split(self, split_size, dim=0):
+        """A tuple of pieces along dim: of size split_size (the last may be smaller), or of the sizes in a list."""
+        return split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        """A tuple of at most ``chunks`` pieces of size ⌈n / chunks⌉ along dim."""
+        return chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        """A tuple of the slices along dim, with that dim removed."""
+        return unbind(self, dim)

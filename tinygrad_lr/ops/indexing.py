@@ -5,16 +5,16 @@ ranges and lists; each part is normalised to what NumPy takes, and NumPy's
 errors are turned into ours with the tensor's shape.  A list that holds lists,
 ranges or tensors is a tuple of indices, as in PyTorch: ``y_hat[range(n), y]``
 and ``x[[rows, cols]]`` pick one element per pair.  The math is in
-``primitives.py`` (``Index``, and ``IndexAdd`` for its backward).
+``core/primitives`` (``Index``, and ``IndexAdd`` for its backward).
 """
 import numpy as np
 
-from . import grad_mode
+from ..core import grad_mode
 from . import inplace
 from .inplace import check_inplace
-from .operands import _shape, operand
-from .primitives import Index
-from .tensor import Tensor
+from ..core.operators import operand, shape_of
+from ..core.primitives import Index
+from ..core.tensor import Tensor
 
 
 # PyTorch's rule (NumPy's before 1.23): a list holding one of these is a tuple of indices, not one index array
@@ -100,6 +100,21 @@ def setitem(x, index, value):
     except IndexError as e:
         raise IndexError(f"setitem: {e} (tensor of shape {tuple(x.shape)})") from None
     except ValueError as e:
-        raise ValueError(f"setitem: cannot assign a value of shape {_shape(value)} to "
+        raise ValueError(f"setitem: cannot assign a value of shape {shape_of(value)} to "
                          f"x[index] of tensor shape {tuple(x.shape)}: {e}") from None
     x._vc[0] += 1
+
+
+# ---- the Tensor methods: x[index] and x[index] = value -----------------------------------------------------
+class IndexingMethods:
+    """Tensor's methods for x[index] and x[index] = value.
+
+    ``tinygrad_lr/ops/__init__.py`` attaches them to ``Tensor``; each calls this module's function that does
+    the work.
+    """
+
+    def __getitem__(self, index):
+        return getitem(self, index)
+
+    def __setitem__(self, index, value):
+        setitem(self, index, value)

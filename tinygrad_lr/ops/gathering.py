@@ -2,7 +2,7 @@
 ``masked_fill``, ``one_hot``, ``sort``, ``argsort`` and ``topk``.
 
 Each checks its index (an integer tensor whose shape fits and whose values are in range) and names the
-problem in its error, then writes the op as a NumPy index and applies a primitive of ``primitives.py``:
+problem in its error, then writes the op as a NumPy index and applies a primitive of ``core/primitives``:
 
 - ``gather(x, dim, index)`` is ``x[grid]``: the grid is ``index`` in dim and the positions themselves
   in the other dims (out[i][j] = x[index[i][j]][j] for dim 0), so it is ``Index``, and its gradient is
@@ -17,10 +17,11 @@ import operator
 
 import numpy as np
 
-from . import dtypes, inplace
-from .operands import _broadcast_error, normalize_dim, operand
-from .primitives import Clone, Expand, Index, IndexAdd, IndexPut
-from .tensor import Tensor
+from ..core import dtypes
+from . import inplace
+from ..core.operators import broadcast_error, normalize_dim, operand
+from ..core.primitives import Clone, Expand, Index, IndexAdd, IndexPut
+from ..core.tensor import Tensor
 
 # (values, indices) pairs, as PyTorch's torch.return_types: v, i = x.sort() or x.sort().values
 sort_result = collections.namedtuple("sort", ["values", "indices"])
@@ -155,13 +156,13 @@ def scatter_add(x, dim, index, src):
 
 
 def scatter_(x, dim, index, src=None, value=None):
-    """scatter, in place (the rules are those of inplace.py)."""
+    """scatter, in place (the rules are those of ops/inplace.py)."""
     v, formula = _scatter("scatter_", x, dim, index, value if src is None else src)
     return inplace.compound("scatter_", x, formula, v)
 
 
 def scatter_add_(x, dim, index, src):
-    """scatter_add, in place (the rules are those of inplace.py)."""
+    """scatter_add, in place (the rules are those of ops/inplace.py)."""
     v, formula = _scatter("scatter_add_", x, dim, index, src)
     return inplace.compound("scatter_add_", x, formula, v)
 
@@ -180,7 +181,7 @@ def _mask(op, x, mask, value, shape=None):
         shape = np.broadcast_shapes(x.shape, mask.shape) if shape is None else shape
         return np.broadcast_to(mask._data, shape), value
     except ValueError:
-        raise (_broadcast_error(op, x, mask) or ValueError(
+        raise (broadcast_error(op, x, mask) or ValueError(
             f"{op}: a mask of shape {tuple(mask.shape)} cannot be broadcast to the tensor's shape "
             f"{tuple(x.shape)} (in place keeps the tensor's shape)")) from None
 
@@ -271,3 +272,56 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
         return topk_result(Clone.apply(x), Tensor._make(np.zeros((), np.int64)))
     order = _order(x._data, d, largest)[(slice(None),) * d + (slice(0, k),)]
     return topk_result(Index.apply(x, index=_grid(order, d)), Tensor._make(order))
+
+
+# ---- the Tensor methods: gather, scatter, masked_fill, sort, topk ------------------------------------------
+class GatheringMethods:
+    """Tensor's methods for gather, scatter, masked_fill, sort, topk.
+
+    ``tinygrad_lr/ops/__init__.py`` attaches them to ``Tensor``; each calls this module's function that does
+    the work.
+    """
+
+    def gather(self, dim, index):
+        """Pick along dim at index: out[i][j] = self[index[i][j]][j] for dim 0 (out has index's shape)."""
+        return gather(self, dim, index)
+
+    def index_select(self, dim, index):
+        """The slices along dim at the positions of a 1-d index."""
+        return index_select(self, dim, index)
+
+    def scatter(self, dim, index, src=None, value=None):
+        """A copy with src (or value) put along dim at index: out[index[i][j]][j] = src[i][j] for dim 0."""
+        return scatter(self, dim, index, src, value)
+
+    def scatter_add(self, dim, index, src):
+        """A copy with src added along dim at index (repeated indices add up)."""
+        return scatter_add(self, dim, index, src)
+
+    def scatter_(self, dim, index, src=None, value=None):
+        """scatter, in place."""
+        return scatter_(self, dim, index, src, value)
+
+    def scatter_add_(self, dim, index, src):
+        """scatter_add, in place."""
+        return scatter_add_(self, dim, index, src)
+
+    def masked_fill(self, mask, value):
+        """A copy with ``value`` where the bool mask is True (the mask broadcasts)."""
+        return masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        """masked_fill, in place."""
+        return masked_fill_(self, mask, value)
+
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        """(values, indices): sorted along dim (stable), with self.gather(dim, indices) == values."""
+        return sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        """The indices that sort along dim (sort's indices)."""
+        return argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """(values, indices) of the k largest (largest=False: smallest) elements along dim, sorted."""
+        return topk(self, k, dim, largest, sorted)

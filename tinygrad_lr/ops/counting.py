@@ -1,4 +1,5 @@
-"""Histograms: ``histogram`` (counts and bin edges) and ``histc`` (counts in equal bins), as PyTorch's.
+"""Histograms: ``histogram`` (counts and bin edges), ``histc`` (counts in equal bins) and ``bincount`` (counts of
+each non-negative integer), as PyTorch's.
 
 Both count how many elements (or how much weight) fall in each bin; neither has a gradient.
 
@@ -15,13 +16,13 @@ import collections
 
 import numpy as np
 
-from . import dtypes
-from .tensor import Tensor
+from ..core import dtypes
+from ..core.tensor import Tensor
 
 histogram_result = collections.namedtuple("histogram", ["hist", "bin_edges"])  # torch.return_types.histogram
 
 
-def _values(op, input):  # noqa: A002  (PyTorch's names)
+def _flat_values(op, input):  # noqa: A002  (PyTorch's names)
     """The input's elements, flattened; a floating tensor is required, as in PyTorch."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a tensor, got {type(input).__name__}")
@@ -62,7 +63,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):  # no
         >>> histogram(tensor([1., 2, 1]), bins=4, range=(0., 3.))
         histogram(hist=tensor([0., 2., 1., 0.]), bin_edges=tensor([0.0000, 0.7500, 1.5000, 2.2500, 3.0000]))
     """
-    x = _values("histogram", input)
+    x = _flat_values("histogram", input)
     dt = input.dtype
     if isinstance(bins, Tensor):
         if range is not None:
@@ -119,7 +120,7 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
         >>> histc(tensor([1., 2, 1]), bins=4, min=0, max=3)
         tensor([0., 2., 1., 0.])
     """
-    x = _values("histc", input)
+    x = _flat_values("histc", input)
     n = _bin_count("histc", bins)
     lo, hi = float(min), float(max)
     if lo == hi and x.size:
@@ -137,3 +138,48 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     pos = ((x[inside] - lo_) * dt.type(n) / (hi_ - lo_)).astype(np.int64)  # the division in the input's dtype
     hist = np.bincount(np.minimum(pos, n - 1), minlength=n).astype(dt)
     return Tensor._make(hist)
+
+
+# ---- the Tensor methods: histograms ------------------------------------------------------------------------
+def bincount(input, weights=None, minlength=0):  # noqa: A002  (PyTorch's names)
+    """out[k] = the number of elements equal to k (or the sum of their ``weights``), k = 0 … max(input).
+
+    ``input`` is a 1-d tensor of non-negative integers; the result has max(input) + 1 entries, at least
+    ``minlength``: int64 counts, or the weights' float dtype (float64 for integer weights), as in PyTorch.
+    """
+    if not isinstance(input, Tensor) or input.ndim != 1 or input.dtype.kind not in "iub":
+        got = f"{dtypes.dtype_name(input.dtype)} of shape {tuple(input.shape)}" if isinstance(input, Tensor) \
+            else type(input).__name__
+        raise RuntimeError(f"bincount: input must be a 1-d tensor of non-negative integers, got {got}")
+    x = input._data.astype(np.int64, copy=False)
+    if x.size and x.min() < 0:
+        raise RuntimeError(f"bincount: input must be non-negative, found {int(x.min())}")
+    if isinstance(minlength, bool) or not isinstance(minlength, (int, np.integer)) or minlength < 0:
+        raise RuntimeError(f"bincount: minlength must be a non-negative integer, got {minlength!r}")
+    if weights is None:
+        return Tensor._make(np.bincount(x, minlength=int(minlength)).astype(np.int64))
+    w = weights._data if isinstance(weights, Tensor) else np.asarray(weights)
+    if w.shape != x.shape:
+        raise RuntimeError(f"bincount: weights of shape {tuple(w.shape)} must have the input's shape {tuple(x.shape)}")
+    dt = w.dtype if w.dtype.kind == "f" else np.float64
+    return Tensor._make(np.bincount(x, weights=w, minlength=int(minlength)).astype(dt))
+
+
+class CountingMethods:
+    """Tensor's methods for histograms.
+
+    ``tinygrad_lr/ops/__init__.py`` attaches them to ``Tensor``; each calls this module's function that does
+    the work.
+    """
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+        """(hist, bin_edges): the counts (or summed weights) of the elements in each bin (no gradient)."""
+        return histogram(self, bins, range=range, weight=weight, density=density)
+
+    def histc(self, bins=100, min=0, max=0):  # noqa: A002
+        """The counts of the elements in ``bins`` equal bins over [min, max] (the data's range if min = max)."""
+        return histc(self, bins, min, max)
+
+    def bincount(self, weights=None, minlength=0):
+        """The count of each non-negative integer in this 1-d tensor (see ``tinygrad_lr.bincount``)."""
+        return bincount(self, weights, minlength)

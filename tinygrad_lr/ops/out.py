@@ -19,8 +19,9 @@ import warnings
 
 import numpy as np
 
-from . import dtypes, grad_mode, inplace
-from .tensor import Tensor
+from ..core import dtypes, grad_mode
+from . import inplace
+from ..core.tensor import Tensor
 
 
 def accepts_out(op, *, exact_dtype=False, creation=False, warn_resize=None):

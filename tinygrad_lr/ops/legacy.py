@@ -12,9 +12,9 @@ Old PyTorch code still uses them three ways, and each works as in PyTorch:
 """
 import numpy as np
 
-from . import dtypes
-from .arrays import Size, check_device
-from .tensor import Tensor, array_from
+from ..core import dtypes
+from ..core.arrays import Size, check_device
+from ..core.tensor import Tensor, array_from
 
 
 class _LegacyType(type):

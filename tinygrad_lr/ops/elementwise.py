@@ -3,20 +3,18 @@
 ``sinh``/``cosh``, and the logical and bitwise operators ``& | ^ ~``.
 
 As in ``arithmetic.py``: each function checks its arguments, promotes its operands by PyTorch's rule and
-applies a primitive of ``primitives.py`` (``Remainder``, ``Floor``, ``Asin`` ...) or composes a few
+applies a primitive of ``core/primitives`` (``Remainder``, ``Floor``, ``Asin`` ...) or composes a few
 (``sinh`` is ``(expm1 x − expm1 −x) / 2``, ``frac`` is ``x − trunc x``).  Logical and bitwise results
 are bool or integer tensors: no gradient, nothing recorded.
 """
 import numpy as np
 
-from . import dtypes
-from .arithmetic import binary, compare, promote, to_float, unary
-from .primitives import Atan2, Ceil, Clone, Exp2, Floor, FloorDivide, Fmod, Hypot, Log2, Log10, Remainder, Trunc
-from .tensor import Tensor
-
-
-def _values(x):
-    return x._data if isinstance(x, Tensor) else x
+from ..core import dtypes
+from ..core.operators import binary, promote, to_float, values_of
+from .arithmetic import compare, unary
+from ..core.primitives import Atan2, Ceil, Clone, Exp2, Floor, FloorDivide, Fmod, Hypot, Log2, Log10, Remainder, Trunc
+from ..core.tensor import Tensor
+from ..core import primitives
 
 
 def _kind(a, b):
@@ -30,7 +28,7 @@ def _division(op, fn, a, b):
     a, b = promote(op, a, b)
     if _kind(a, b) == "b":
         raise TypeError(f"{op}: not defined for bool tensors; convert them first with .long() or .float()")
-    if _kind(a, b) in "iu" and np.any(np.asarray(_values(b)) == 0):
+    if _kind(a, b) in "iu" and np.any(np.asarray(values_of(b)) == 0):
         raise RuntimeError(f"{op}: integer division by zero (the divisor holds a 0); use a nonzero divisor, "
                            "or floats (x.float()), where the result is nan or inf")
     return binary(op, fn, a, b)
@@ -130,7 +128,7 @@ def _kind_dtype(a, b):
 def logical(op, ufunc, a, b=None):
     """logical_and / or / xor / not: nonzero is True, for tensors of any dtype; a bool tensor."""
     if b is None:
-        return Tensor._make(ufunc(_values(a)))
+        return Tensor._make(ufunc(values_of(a)))
     return compare(op, ufunc, a, b)
 
 
@@ -145,3 +143,135 @@ def bitwise(op, ufunc, a, b=None):
     if b is None:
         return Tensor._make(np.asarray(ufunc(a._data)))
     return compare(op, ufunc, *pair)
+
+
+# ---- the Tensor methods: more element-wise math (% and //, rounding, inverse trig, erf), logical and bitwise ops 
+class ElementwiseMethods:
+    """Tensor's methods for more element-wise math (% and //, rounding, inverse trig, erf), logical and bitwise ops.
+
+    ``tinygrad_lr/ops/__init__.py`` attaches them to ``Tensor``; each calls this module's function that does
+    the work.
+    """
+
+    def __mod__(self, other): return remainder(self, other)
+    def __rmod__(self, other): return remainder(other, self)
+    def __floordiv__(self, other): return floor_divide(self, other)
+    def __rfloordiv__(self, other): return floor_divide(other, self)
+
+    def remainder(self, other):
+        """x − ⌊x / y⌋ · y, with the sign of y, as Python's % (∂/∂x = 1, ∂/∂y = −⌊x / y⌋)."""
+        return remainder(self, other)
+
+    def fmod(self, other):
+        """x − trunc(x / y) · y, with the sign of x, as C's fmod (∂/∂x = 1, ∂/∂y = −trunc(x / y))."""
+        return fmod(self, other)
+
+    def floor_divide(self, other):
+        """⌊x / y⌋ element-wise (x // y); no gradient, as in PyTorch."""
+        return floor_divide(self, other)
+
+    def floor(self):
+        """⌊x⌋, the largest integer ≤ x (its gradient is 0)."""
+        return rounding("floor", self)
+
+    def ceil(self):
+        """⌈x⌉, the smallest integer ≥ x (its gradient is 0)."""
+        return rounding("ceil", self)
+
+    def trunc(self):
+        """x rounded towards 0 (its gradient is 0)."""
+        return rounding("trunc", self)
+
+    fix = trunc
+
+    def frac(self):
+        """x − trunc(x), the fractional part with x's sign (its gradient is 1)."""
+        return frac(self)
+
+    def log2(self):
+        """log₂ x element-wise."""
+        return log2(self)
+
+    def log10(self):
+        """log₁₀ x element-wise."""
+        return log10(self)
+
+    def exp2(self):
+        """2ˣ element-wise."""
+        return exp2(self)
+
+    def sinh(self):
+        """sinh x = (eˣ − e⁻ˣ) / 2 element-wise."""
+        return sinh(self)
+
+    def cosh(self):
+        """cosh x = (eˣ + e⁻ˣ) / 2 element-wise."""
+        return cosh(self)
+
+    def asin(self):
+        """arcsin x element-wise (nan outside [−1, 1])."""
+        return inverse_trig("asin", primitives.Asin, self)
+
+    def acos(self):
+        """arccos x element-wise (nan outside [−1, 1])."""
+        return inverse_trig("acos", primitives.Acos, self)
+
+    def atan(self):
+        """arctan x element-wise."""
+        return inverse_trig("atan", primitives.Atan, self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def atan2(self, other):
+        """atan2(self, other): the angle of the point (other, self), in (−π, π]."""
+        return atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        """√(self² + other²) element-wise, without overflow."""
+        return hypot(self, other)
+
+    def erf(self):
+        """The error function erf x = 2/√π ∫₀ˣ e^(−t²) dt element-wise."""
+        return inverse_trig("erf", primitives.Erf, self)
+
+    def __and__(self, other): return bitwise("bitwise_and", np.bitwise_and, self, other)
+    def __rand__(self, other): return bitwise("bitwise_and", np.bitwise_and, other, self)
+    def __or__(self, other): return bitwise("bitwise_or", np.bitwise_or, self, other)
+    def __ror__(self, other): return bitwise("bitwise_or", np.bitwise_or, other, self)
+    def __xor__(self, other): return bitwise("bitwise_xor", np.bitwise_xor, self, other)
+    def __rxor__(self, other): return bitwise("bitwise_xor", np.bitwise_xor, other, self)
+    def __invert__(self): return bitwise("bitwise_not", np.invert, self)
+
+    def logical_and(self, other):
+        """True where both are nonzero (a bool tensor)."""
+        return logical("logical_and", np.logical_and, self, other)
+
+    def logical_or(self, other):
+        """True where either is nonzero (a bool tensor)."""
+        return logical("logical_or", np.logical_or, self, other)
+
+    def logical_xor(self, other):
+        """True where exactly one is nonzero (a bool tensor)."""
+        return logical("logical_xor", np.logical_xor, self, other)
+
+    def logical_not(self):
+        """True where the element is zero (a bool tensor)."""
+        return logical("logical_not", np.logical_not, self)
+
+    def bitwise_and(self, other):
+        """self & other: bitwise on integers, logical on bools."""
+        return self & other
+
+    def bitwise_or(self, other):
+        """self | other: bitwise on integers, logical on bools."""
+        return self | other
+
+    def bitwise_xor(self, other):
+        """self ^ other: bitwise on integers, logical on bools."""
+        return self ^ other
+
+    def bitwise_not(self):
+        """~self: bitwise on integers, logical on bools."""
+        return ~self

@@ -16,10 +16,11 @@ tensor owning it gets a ``CopySlices`` node (views.py), as in PyTorch.
 """
 import numpy as np
 
-from . import capture, dtypes, grad_mode, views
-from .operands import _shape, operand
-from .primitives import CopySlices, Index
-from .tensor import Tensor
+from ..core import capture, dtypes, grad_mode, views
+from ..core.operators import operand, shape_of
+from ..core.primitives import CopySlices, Index
+from ..core.tensor import Tensor
+from ..core import operators, random
 
 
 def check_inplace(op, x):
@@ -78,7 +79,7 @@ def update(op, x, other, out_of_place, ufunc, alpha=1):
                         f"in a {dtypes.dtype_name(x.dtype)} tensor; use the out-of-place form "
                         "(x = x + y) or convert x first (x = x.float())") from None
     except ValueError:
-        raise ValueError(f"{op}: an operand of shape {_shape(other)} cannot be applied in place to a "
+        raise ValueError(f"{op}: an operand of shape {shape_of(other)} cannot be applied in place to a "
                          f"tensor of shape {tuple(x.shape)} (the result must keep the tensor's shape)") from None
     x._vc[0] += 1
     return x
@@ -122,7 +123,7 @@ def record(op, x, value, index=None):
     try:
         new = CopySlices.apply(old, value, steps=steps)
     except ValueError:
-        raise ValueError(f"{op}: a value of shape {_shape(value)} cannot be written into "
+        raise ValueError(f"{op}: a value of shape {shape_of(value)} cannot be written into "
                          f"{'the selected part of ' if index is not None else ''}a tensor of shape "
                          f"{tuple(x.shape)}") from None
     base._vc[0] += 1
@@ -151,7 +152,7 @@ def compound(op, x, formula, *others):
         result = formula(x._data, *[t._data if isinstance(t, Tensor) else t for t in others])
         np.copyto(x._data, result, casting="same_kind")
     except ValueError:
-        shapes = " and ".join(str(_shape(t)) for t in others)
+        shapes = " and ".join(str(shape_of(t)) for t in others)
         raise ValueError(f"{op}: operands of shapes {shapes} cannot be applied in place to a tensor of shape "
                          f"{tuple(x.shape)} (the result must keep the tensor's shape)") from None
     except TypeError:
@@ -188,7 +189,7 @@ def overwrite(op, x, value):
     try:
         np.copyto(x._data, src, casting="unsafe")
     except ValueError:
-        raise ValueError(f"{op}: a source of shape {_shape(value)} cannot be copied into a tensor "
+        raise ValueError(f"{op}: a source of shape {shape_of(value)} cannot be copied into a tensor "
                          f"of shape {tuple(x.shape)}") from None
     x._vc[0] += 1
     return x
@@ -230,3 +231,138 @@ def reshape_(op, x, new):
         x._data = new(Tensor._make(x._data))._data
     x._vc[0] += 1
     return x
+
+
+# ---- the Tensor methods: in-place changes (add_, zero_, +=, exp_, unsqueeze_ ...) --------------------------
+class InplaceMethods:
+    """Tensor's methods for in-place changes (add_, zero_, +=, exp_, unsqueeze_ ...).
+
+    ``tinygrad_lr/ops/__init__.py`` attaches them to ``Tensor``; each calls this module's function that does
+    the work.
+    """
+
+    def add_(self, other, alpha=1):
+        """self += alpha · other, in place (an optimizer's θ ← θ − η·g is ``p.add_(g, alpha=-lr)``)."""
+        return update("add_", self, other, operators.add, np.add, alpha)
+
+    def sub_(self, other, alpha=1):
+        """self −= alpha · other, in place."""
+        return update("sub_", self, other, operators.sub, np.subtract, alpha)
+
+    def mul_(self, other):
+        """self *= other, in place."""
+        return update("mul_", self, other, operators.mul, np.multiply)
+
+    def div_(self, other):
+        """self /= other, in place."""
+        return update("div_", self, other, operators.div, np.true_divide)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """self += value · tensor1 · tensor2, in place (Adam's v ← β₂v + (1 − β₂)g² after ``v.mul_(beta2)``)."""
+        return compound("addcmul_", self, lambda x, a, b: x + value * a * b, tensor1, tensor2)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """self += value · tensor1 / tensor2, in place (Adam's θ ← θ − η·m̂/(√v̂ + ε))."""
+        return compound("addcdiv_", self, lambda x, a, b: x + value * a / b, tensor1, tensor2)
+
+    def lerp_(self, end, weight):
+        """self += weight · (end − self), in place (Adam's m ← β₁m + (1 − β₁)g is ``m.lerp_(g, 1 - beta1)``)."""
+        return compound("lerp_", self, lerp_formula("lerp_", weight), end)
+
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+
+    def zero_(self):
+        """Fill with zeros, in place."""
+        return overwrite("zero_", self, 0)
+
+    def fill_(self, value):
+        """Fill with one value, in place."""
+        return overwrite("fill_", self, value.item() if isinstance(value, Tensor) else value)
+
+    def copy_(self, src):
+        """Copy ``src``'s values (broadcast to this shape) into this tensor, in place."""
+        return overwrite("copy_", self, src)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with samples of N(mean, std²) from the seeded generator."""
+        return overwrite("normal_", self, random._normal_array(mean, std, self.shape, self.dtype, generator))
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with samples of U(a, b) from the seeded generator."""
+        return overwrite("uniform_", self, random._uniform_array(a, b, self.shape, self.dtype, generator))
+
+    def abs_(self):
+        """abs, in place."""
+        return apply_("abs_", self, Tensor.abs)
+
+    def exp_(self):
+        """exp, in place."""
+        return apply_("exp_", self, Tensor.exp)
+
+    def log_(self):
+        """log, in place."""
+        return apply_("log_", self, Tensor.log)
+
+    def sqrt_(self):
+        """sqrt, in place."""
+        return apply_("sqrt_", self, Tensor.sqrt)
+
+    def square_(self):
+        """square, in place."""
+        return apply_("square_", self, Tensor.square)
+
+    def neg_(self):
+        """neg, in place."""
+        return apply_("neg_", self, Tensor.neg)
+
+    def pow_(self, exponent):
+        """pow, in place."""
+        return apply_("pow_", self, lambda x: x.pow(exponent))
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        """clamp, in place."""
+        return apply_("clamp_", self, lambda x: x.clamp(min, max))
+
+    def clip_(self, min=None, max=None):  # noqa: A002
+        """clip (clamp), in place."""
+        return apply_("clip_", self, lambda x: x.clamp(min, max))
+
+    def relu_(self):
+        """relu, in place."""
+        return apply_("relu_", self, Tensor.relu)
+
+    def sigmoid_(self):
+        """sigmoid, in place."""
+        return apply_("sigmoid_", self, Tensor.sigmoid)
+
+    def tanh_(self):
+        """tanh, in place."""
+        return apply_("tanh_", self, Tensor.tanh)
+
+    def floor_(self):
+        """floor, in place."""
+        return apply_("floor_", self, Tensor.floor)
+
+    def ceil_(self):
+        """ceil, in place."""
+        return apply_("ceil_", self, Tensor.ceil)
+
+    def trunc_(self):
+        """trunc, in place."""
+        return apply_("trunc_", self, Tensor.trunc)
+
+    def round_(self, *, decimals=0):
+        """round, in place."""
+        return apply_("round_", self, lambda x: x.round(decimals=decimals))
+
+    def unsqueeze_(self, dim):
+        """unsqueeze, in place."""
+        return reshape_("unsqueeze_", self, lambda x: x.unsqueeze(dim))
+
+    def squeeze_(self, dim=None):
+        """squeeze, in place."""
+        return reshape_("squeeze_", self, lambda x: x.squeeze(dim))
+
+    def t_(self):
+        """t, in place."""
+        return reshape_("t_", self, Tensor.t)

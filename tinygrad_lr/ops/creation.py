@@ -8,10 +8,10 @@ import operator
 
 import numpy as np
 
-from . import dtypes, random
-from .arrays import check_device as _check_device
+from ..core import dtypes, random
+from ..core.arrays import check_device as _check_device
 from .out import accepts_out
-from .tensor import Tensor, array_from
+from ..core.tensor import Tensor, array_from
 
 
 def _leaf(arr, requires_grad):
@@ -272,3 +272,16 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):  # no
                            f"{dtypes.dtype_name(input.dtype)} of shape {tuple(input.shape)}; convert them "
                            "with .float()")
     return _leaf(random._multinomial_array(input._data, num_samples, replacement, generator), False)
+
+
+# ---- the Tensor methods: sampling --------------------------------------------------------------------------
+class CreationMethods:
+    """Tensor's methods for sampling.
+
+    ``tinygrad_lr/ops/__init__.py`` attaches them to ``Tensor``; each calls this module's function that does
+    the work.
+    """
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Indices drawn with probabilities proportional to each row of this tensor (int64, no gradient)."""
+        return multinomial(self, num_samples, replacement, generator=generator)

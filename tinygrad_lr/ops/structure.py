@@ -1,7 +1,7 @@
 """The front end of ops on a tensor's structure: ``narrow``, ``roll``, ``diag``, ``triu``/``tril``, ``trace``,
 ``cumprod``, ``diff``, ``median``, ``unique``, ``count_nonzero``, ``all``/``any``, ``meshgrid`` and ``einsum``.
 
-Every one is a composition of primitives already in ``primitives.py``, so none has a backward of its own:
+Every one is a composition of primitives already in ``core/primitives``, so none has a backward of its own:
 
 - ``narrow`` and ``diff`` are slices (``Index``); ``roll`` is two slices joined (``Cat``);
 - ``diag`` of a matrix picks the diagonal (``Index``); of a vector it scatters it into zeros (``IndexAdd``);
@@ -21,12 +21,13 @@ import warnings
 
 import numpy as np
 
-from . import dtypes
-from .arithmetic import matmul, reduce_sum, where
-from .operands import _axes, normalize_dim
-from .primitives import Amax, Cat, Expand, Index, IndexAdd, Mul, Permute, Reshape, Where
+from ..core import dtypes
+from ..core.operators import matmul, reduce_sum
+from .arithmetic import where
+from ..core.operators import axes_of, normalize_dim
+from ..core.primitives import Amax, Cat, Expand, Index, IndexAdd, Mul, Permute, Reshape, Where
 from .shapes import cat
-from .tensor import Tensor
+from ..core.tensor import Tensor
 
 median_result = collections.namedtuple("median", ["values", "indices"])  # torch.return_types.median
 
@@ -197,14 +198,14 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
 
 def count_nonzero(x, dim=None):
     """The number of nonzero elements (over dim, an int or a tuple): int64, no gradient."""
-    axes = _axes("count_nonzero", dim, x.ndim)
+    axes = axes_of("count_nonzero", dim, x.ndim)
     return Tensor._make(np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64))
 
 
 def all_any(op, x, dim=None, keepdim=False):
     """all: True where every element (over ``dim``: an int, a tuple, or None for all) is nonzero; any: where
     some element is.  A bool tensor (uint8 in, uint8 out, as in PyTorch); NaN counts as nonzero."""
-    axes = None if dim is None else _axes(op, dim, x.ndim)
+    axes = None if dim is None else axes_of(op, dim, x.ndim)
     truth = (np.all if op == "all" else np.any)(x._data, axis=axes, keepdims=keepdim)
     return Tensor._make(np.asarray(truth, dtype=np.uint8 if x.dtype == np.uint8 else np.bool_))
 
@@ -333,3 +334,64 @@ def einsum(equation, *operands):
         t, term = _contract(t, term, u, uterm, keep)
     t = _permuted(t, term, output)
     return t.clone() if t is operands[0] else t
+
+
+# ---- the Tensor methods: whole-tensor truths (all, any), structure (narrow, roll, diag, triu, tril, trace, diff), order statistics 
+class StructureMethods:
+    """Tensor's methods for whole-tensor truths (all, any), structure (narrow, roll, diag, triu, tril, trace, diff), order statistics.
+
+    ``tinygrad_lr/ops/__init__.py`` attaches them to ``Tensor``; each calls this module's function that does
+    the work.
+    """
+
+    def all(self, dim=None, keepdim=False):
+        """True if every element (over ``dim``, an int or a tuple) is nonzero: a bool tensor."""
+        return all_any("all", self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        """True if some element (over ``dim``, an int or a tuple) is nonzero: a bool tensor."""
+        return all_any("any", self, dim, keepdim)
+
+    def cumprod(self, dim, *, dtype=None):
+        """The running products along ``dim`` (exact gradients where an element is 0)."""
+        return cumprod(self, dim, dtype)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median of all elements; with ``dim``, the pair (values, indices) along it."""
+        return median(self, dim, keepdim)
+
+    def count_nonzero(self, dim=None):
+        """The number of nonzero elements (over ``dim``), int64."""
+        return count_nonzero(self, dim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        """The distinct elements, sorted; (values, inverse, counts) as asked (no gradient)."""
+        return unique(self, sorted, return_inverse, return_counts, dim)
+
+    def trace(self):
+        """The sum of the diagonal of a matrix."""
+        return trace(self)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The differences x[i + 1] − x[i] along ``dim``, ``n`` times."""
+        return diff(self, n, dim, prepend, append)
+
+    def narrow(self, dim, start, length):
+        """The slice start … start + length − 1 along ``dim``."""
+        return narrow(self, dim, start, length)
+
+    def roll(self, shifts, dims=None):
+        """Shift the elements along ``dims`` (of the flattened tensor without dims), wrapping around."""
+        return roll(self, shifts, dims)
+
+    def diag(self, diagonal=0):
+        """A vector put on diagonal k of a square matrix, or the diagonal k of a matrix."""
+        return diag(self, diagonal)
+
+    def triu(self, diagonal=0):
+        """The upper triangle (on and above diagonal k) of the last two dims; zeros below."""
+        return triangle("triu", self, diagonal)
+
+    def tril(self, diagonal=0):
+        """The lower triangle (on and below diagonal k) of the last two dims; zeros above."""
+        return triangle("tril", self, diagonal)
