@@ -12,8 +12,8 @@ Each entry says what an op computes three ways:
   0-d and size-1 dimensions included) and ``domain``: a strategy for the
   values of each input (log needs x > 0, |x| and relu stay away from their kink).
 
-tests/test_ops_catalog.py checks forward against ``ref`` and gradients against
-central finite differences of ``ref`` in float64; tests/test_parity_torch.py
+tests/core/test_ops_catalog.py checks forward against ``ref`` and gradients against
+central finite differences of ``ref`` in float64; tests/core/test_parity_torch.py
 checks values and gradients against PyTorch on the same float64 inputs.
 """
 from dataclasses import dataclass

@@ -6,7 +6,7 @@ triplet_margin_loss) with the measures they use (cosine_similarity, pairwise_dis
 
 Each entry is an ``Op`` of tests/_catalog.py (see its docstring): forward against NumPy, float64 finite
 differences (first and second order) and PyTorch parity all come from the one entry.  The slopes *at* the
-kinks are conventions, checked against PyTorch in tests/test_activations_losses.py; here the inputs stay
+kinks are conventions, checked against PyTorch in tests/nn/test_activations_losses.py; here the inputs stay
 away from them: elu's 0, softplus's threshold, hardtanh's bounds, relu6's 0 and 6, hardswish's ±3.  The
 margin losses get targets of 1 and −1 written into the entry, and margins that simple values do not hit;
 the distances get inputs drawn apart (the anchor, its positive and its negative from disjoint ranges), so
@@ -60,7 +60,7 @@ ACTIVATIONS = [
        domain=(_away_from(-2, 2.5),)),
     Op("F.relu6", lambda lib, x: _F(lib).relu6(x), lambda x: np.clip(x, 0, 6), domain=(_away_from(0, 6, lo=-2, hi=8),)),
     # PyTorch's hardsigmoid backward multiplies by 1/6 rounded to float32 even in float64: its parity is checked
-    # against PyTorch's relu6(x + 3) / 6, the same function (and tests/test_activations_losses.py compares the two)
+    # against PyTorch's relu6(x + 3) / 6, the same function (and tests/nn/test_activations_losses.py compares the two)
     Op("F.hardsigmoid", lambda lib, x: _F(lib).hardsigmoid(x), lambda x: np.clip(x + 3, 0, 6) / 6,
        domain=(_away_from(-3, 3, lo=-5, hi=5),), torch_fn=lambda torch, x: torch.nn.functional.relu6(x + 3) / 6),
     Op("F.hardswish", lambda lib, x: _F(lib).hardswish(x), lambda x: x * np.clip(x + 3, 0, 6) / 6,

@@ -9,7 +9,7 @@ there σ → √ε and the curvature is too steep for finite differences.  Embed
 (repeated, so the scatter-add sums); the padding_idx entry masks the padded positions out of the output,
 so that the reference, which cannot stop a gradient, has the same zero gradient for that row.  The
 gradient rules that are not derivatives of the forward (padding_idx itself, scale_grad_by_freq) are
-checked against PyTorch in tests/test_nn_gpt_layers.py.
+checked against PyTorch in tests/nn/test_gpt_layers.py.
 """
 import math
 

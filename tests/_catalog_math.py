@@ -6,7 +6,7 @@ differences and PyTorch parity all come from the one entry.
 Kinks are kept out of reach of the finite differences: clamp's x never comes near its (integer) bounds,
 maximum's operands never meet, sign and |x| stay away from 0, round away from its halves; and max, amax,
 argmax-like reductions see x + small distinct offsets, so no two elements tie (ties, where PyTorch's rule
-decides the gradient, are tested against PyTorch in tests/test_math_ops.py).
+decides the gradient, are tested against PyTorch in tests/ops/test_math_ops.py).
 """
 import math
 

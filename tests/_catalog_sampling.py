@@ -4,7 +4,7 @@ Each entry is an ``Op`` of tests/_catalog.py (see its docstring): forward agains
 differences and PyTorch parity all come from the one entry.  meshgrid gives a tuple of grids, so each
 entry combines them into one tensor (a stack, or a product that uses every grid).  The rest of the
 surface (multinomial, randint, histogram, histc, all/any, out=, the legacy types) has no gradient and is
-tested against PyTorch in tests/test_sampling_surface.py.
+tested against PyTorch in tests/ops/test_sampling_surface.py.
 """
 import numpy as np
 

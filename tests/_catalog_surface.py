@@ -6,7 +6,7 @@ a clone (recorded, so gradients flow through the rebased tensor).
 Each entry is an ``Op`` of tests/_catalog.py (see its docstring): forward against NumPy, float64 finite
 differences (first and second order) and PyTorch parity all come from the one entry.  The ops that give no
 gradient (//, unique, count_nonzero, logical and bitwise) are tested against PyTorch in
-tests/test_tensor_surface.py.
+tests/ops/test_tensor_methods.py.
 
 Kinks and jumps stay out of reach of the finite differences: floor and friends jump at the integers,
 remainder where x / y is an integer, atan2 across its branch cut (y = 0, x < 0), hypot at the origin.

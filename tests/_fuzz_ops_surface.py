@@ -6,7 +6,7 @@ exactly like ``OPS`` in tests/_fuzz_graphs.py, which imports this file at its en
 Where an op jumps (floor at the integers, x % c where x / c is whole, atan2 across y = 0 for x < 0) or has a
 kink (hypot at the origin, median at ties), the values stay clear of it when finite differences are the
 oracle (``b.fd_safe``).  ``//`` has no derivative (as in PyTorch), so it is not drawn here: see
-tests/test_tensor_surface.py.
+tests/ops/test_tensor_methods.py.
 """
 import numpy as np
 from hypothesis import strategies as st

@@ -66,7 +66,7 @@ sum, mean = _method("sum"), _method("mean")  # noqa: A001
 reshape, transpose, t, flatten = (_method(n) for n in ("reshape", "transpose", "t", "flatten"))
 squeeze, unsqueeze, clone, detach = (_method(n) for n in ("squeeze", "unsqueeze", "clone", "detach"))
 
-# ---- function forms of the classification ops: elementwise math, reductions, softmax (issue 12) ----
+# ---- function forms: element-wise math, reductions, softmax ----
 # (from here on max, min and round in this module are these functions, not Python's builtins)
 sin, cos, tan, log1p, expm1 = (_method(n) for n in ("sin", "cos", "tan", "log1p", "expm1"))
 rsqrt, reciprocal, sign, round = (_method(n) for n in ("rsqrt", "reciprocal", "sign", "round"))  # noqa: A001
@@ -88,7 +88,7 @@ def nonzero(input, *, as_tuple=False):  # noqa: A002
     return ops.arithmetic.nonzero(input, as_tuple)
 
 
-# ---- function forms of the classification ops: indexing, gathering, sorting, movement (issue 12) ----
+# ---- function forms: indexing, gathering, sorting, movement ----
 dot, mv, mm, bmm, outer = (_method(n) for n in ("dot", "mv", "mm", "bmm", "outer"))
 gather, scatter, scatter_add = (_method(n) for n in ("gather", "scatter", "scatter_add"))
 index_select, masked_fill = _method("index_select"), _method("masked_fill")
@@ -96,7 +96,7 @@ sort, argsort, topk = (_method(n) for n in ("sort", "argsort", "topk"))
 permute, movedim, moveaxis, tile, flip = (_method(n) for n in ("permute", "movedim", "moveaxis", "tile", "flip"))
 split, chunk, unbind = (_method(n) for n in ("split", "chunk", "unbind"))
 
-# ---- function forms of the rest of the surface: %, //, rounding, more math, logic, structure ----
+# ---- function forms of %, //, rounding, more math, logic, matrix structure ----
 remainder, fmod, floor_divide = (_method(n) for n in ("remainder", "fmod", "floor_divide"))
 floor, ceil, trunc, fix, frac = (_method(n) for n in ("floor", "ceil", "trunc", "fix", "frac"))
 log2, log10, exp2, sinh, cosh, erf = (_method(n) for n in ("log2", "log10", "exp2", "sinh", "cosh", "erf"))
@@ -110,9 +110,9 @@ narrow, roll, diag, triu, tril, trace = (_method(n) for n in ("narrow", "roll", 
 cumprod, diff, unique, count_nonzero, median = (
     _method(n) for n in ("cumprod", "diff", "unique", "count_nonzero", "median"))
 
-from .ops.structure import einsum  # noqa: E402  (composed of permutes, products and sums)
+from .ops.matrices import einsum  # noqa: E402  (composed of permutes, products and sums)
 
-# ---- devices, default dtype and comparisons of whole tensors (issue 12) ----
+# ---- devices, default dtype and comparisons of whole tensors ----
 import numpy as _np
 
 from .core.arrays import Size, check_device as _check_device, device
@@ -164,11 +164,11 @@ def numel(t):
     return t.numel()
 
 
-# ---- counting, grids, whole-tensor truths, legacy types, determinism (core/counting.py, structure.py) ----
+# ---- counting, grids, legacy types, determinism (ops/counting.py, ops/matrices.py, ops/legacy.py) ----
 from .ops.counting import bincount, histc, histogram  # noqa: E402
 from .ops.legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,  # noqa: E402
                           HalfTensor, IntTensor, LongTensor, ShortTensor)
-from .ops.structure import meshgrid  # noqa: E402
+from .ops.matrices import meshgrid  # noqa: E402
 
 import warnings as _warnings  # noqa: E402
 

@@ -263,7 +263,7 @@ class Solve(Function):
     @staticmethod
     def backward(ctx, grad_output):
         A, X = ctx.saved_tensors
-        gB = Solve.call(A.T, grad_output)                       # A⁻ᵀ G (recorded under create_graph)
+        gB = Solve.compute(A.T, grad_output)                       # A⁻ᵀ G (recorded under create_graph)
         gA = None
         if ctx.needs_input_grad[0]:
             if gB.ndim == 1:                                    # a vector B: −(A⁻ᵀg) xᵀ is an outer product

@@ -3,7 +3,7 @@
 The training is examples/linear_regression_concise.py, line for line: the same
 data for the same seed, nn.Sequential(nn.Linear(2, 1)), nn.MSELoss, optim.SGD
 and a shuffled DataLoader, so the demo prints the example's losses (a test in
-tests/test_cli.py keeps the two in step).  Then the learned w, b next to the
+tests/cli/test_cli.py keeps the two in step).  Then the learned w, b next to the
 true ones and the closed form, and a gradient check.
 """
 import math

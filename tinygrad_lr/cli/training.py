@@ -4,7 +4,7 @@ Each takes a ``Problem`` and returns a ``Run``, and trains the way a PyTorch use
 would: ``nn.Linear``, ``nn.MSELoss``, ``DataLoader`` and ``optim.SGD`` /
 ``optim.Newton``.  The step of gradient descent is the canonical PyTorch loop,
 line for line the loop of examples/linear_regression_concise.py (a test in
-tests/test_cli.py keeps the two the same)::
+tests/cli/test_cli.py keeps the two the same)::
 
     for X, y in data_iter:
         l = loss(net(X), y)

@@ -52,8 +52,6 @@ def run(op, outputs, grad_outputs, retain_graph, create_graph, inputs=None):
     """Backpropagate from ``outputs``; returns {leaf or wanted input: the gradient it received}."""
     if retain_graph is None:
         retain_graph = create_graph
-    if capture.recorder is not None:  # tinygrad_lr.compile: a step that ran backward may return its loss
-        capture.recorder.backward_passes += 1
     received = {}  # node or leaf -> ∂L/∂(its value), summed over the uses seen so far
     ready = []     # the nodes in `received`, newest first (a max-heap on creation order)
     for out, g in zip(outputs, seeds(op, outputs, grad_outputs, create_graph)):
@@ -98,8 +96,8 @@ def _send(received, ready, target, g):
 # ---- one step of the chain rule ------------------------------------------------------------------------
 def step(node, g):
     """∂L/∂input for each input of ``node``, from g = ∂L/∂output: its backward, made regular."""
-    try:
-        returned = node.backward(node, g)
+    try:  # (while tinygrad_lr.compile records a step, capture.py calls it, as this node's step: see there)
+        returned = node.backward(node, g) if capture.recorder is None else capture.backward(node, g)
     except Exception as e:
         _say_where_it_was_made(node, e)
         raise
@@ -127,7 +125,6 @@ def _fit_to_inputs(node, returned, summed=None):
         raise RuntimeError(
             f"{node.name()}: backward returned {len(grads)} gradient(s) but forward took "
             f"{len(metas)} positional argument(s); return one per argument (None where none is needed)")
-    recording = capture.recorder is not None  # tinygrad_lr.compile is watching (see capture.py)
     result = []
     for i, (gi, meta) in enumerate(zip(grads, metas)):
         if meta is None or gi is None:
@@ -135,8 +132,6 @@ def _fit_to_inputs(node, returned, summed=None):
             continue
         if not isinstance(gi, (np.ndarray, Tensor)):
             gi = np.asarray(gi)  # a NumPy scalar from arithmetic on 0-d arrays
-        elif recording:
-            gi = capture.as_array(gi)  # ... as the recorder's stand-in for a NumPy scalar must
         shape, dtype = meta
         if gi.shape != shape:
             if not broadcasts_to(shape, gi.shape):
@@ -166,21 +161,20 @@ def _inspect(node, g, grads, summed):
 # ---- where gradients end up ----------------------------------------------------------------------------
 def accumulate(t, g, create_graph):
     """t.grad += g (the first gradient is copied: the same array may also reach other tensors)."""
+    grad = t._grad if capture.recorder is None else capture.accumulate(t)  # (tinygrad_lr.compile: capture.py)
     if create_graph:
         g = g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
-        t.grad = g if t._grad is None else t._grad + g
-    elif t._grad is None:
+        t.grad = g if grad is None else grad + g
+    elif grad is None:
         g = g._data if isinstance(g, Tensor) else g
         # astype, not np.array: it keeps the recorder's tracing arrays (capture.py); a NumPy scalar still
         # becomes an array
         t._grad = Tensor._make(g.astype(t._data.dtype) if isinstance(g, np.ndarray) else np.array(g, t._data.dtype))
-    elif t._grad._requires_grad:  # a grad from create_graph=True: keep it out of place
-        t._grad = t._grad.detach() + g
+    elif grad._requires_grad:  # a grad from create_graph=True: keep it out of place
+        t._grad = grad.detach() + g
     else:
-        if capture.recorder is not None:
-            capture.read(t._grad, t)
-        t._grad._data += g._data if isinstance(g, Tensor) else g
-        t._grad._vc[0] += 1
+        grad._data += g._data if isinstance(g, Tensor) else g
+        grad._vc[0] += 1
 
 
 def _retain(node, g):

@@ -123,20 +123,16 @@ class Function:
             else:
                 raw.append(a)
                 needs.append(False)
-        recording = capture.recorder is not None  # tinygrad_lr.compile is watching: it sees the arrays go in
-        if recording:
-            raw = [capture.read(a) if isinstance(a, Tensor) else r for a, r in zip(args, raw)]
+        forward = cls.forward if capture.recorder is None else capture.apply(cls, args, raw)  # (compile: capture.py)
         if len(raw) > 1 and len(set(map(id, raw))) < len(raw):
             _unalias(raw)
         needs = tuple(needs)
         record = True in needs and grad_mode._enabled
         if record:
             ctx.needs_input_grad = needs
-        result = data = cls.forward(ctx, *raw, **kwargs)
+        result = data = forward(ctx, *raw, **kwargs)
         if not isinstance(data, np.ndarray):
             data = np.asarray(data)  # a NumPy scalar (e.g. a full sum) becomes a 0-d array
-        elif recording:
-            data = capture.as_array(data)  # ... as the recorder's stand-in for a NumPy scalar must
         if not record or data.dtype.kind != "f":  # only floating results carry gradients
             out = Tensor._make(data)
             if data.base is not None:
@@ -165,8 +161,9 @@ class Function:
         return out
 
     @classmethod
-    def call(cls, *args, **kwargs):
-        """Apply to Tensors (recording a graph), or compute straight on arrays (no graph).
+    def compute(cls, *args, **kwargs):
+        """The op's value on whatever it is given: on Tensors, ``apply`` (recording a graph); on NumPy arrays,
+        ``forward`` alone (no graph, no node).
 
         Backward formulas use this for the few ops that have no array-syntax
         spelling (broadcast a gradient, scatter it into zeros), so they too run

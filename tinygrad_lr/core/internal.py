@@ -7,8 +7,6 @@ A Tensor keeps its values, its gradient and its version counter in private field
 (a fused Function's forward, a data loader slicing a data set, a checkpoint being written), one
 of the few functions below.  Each says what it skips and why that is safe.
 """
-import numpy as np
-
 from . import capture, engine
 from .tensor import Tensor
 
@@ -27,7 +25,7 @@ def values(t):
     Reading is always safe.  Writing into it is an in-place change autograd cannot see: call
     ``mark_changed(t)`` after, so a graph that saved the old values refuses to use them.
     """
-    return t._data if capture.recorder is None else capture.read(t)
+    return t._data if capture.recorder is None else capture.values(t)  # (tinygrad_lr.compile: capture.py)
 
 
 def mark_changed(t):
@@ -70,17 +68,14 @@ def clear_grad(t, set_to_none=True):
     if grad.grad_fn is not None:  # a gradient made with create_graph=True: cut it from that graph
         grad.detach_()
     grad._requires_grad = False
-    if capture.recorder is not None:
-        capture.read(grad, t)
-    grad._data.fill(0)
+    array = grad._data if capture.recorder is None else capture.clear(grad, t)  # (tinygrad_lr.compile: capture.py)
+    array.fill(0)
     grad._vc[0] += 1
 
 
 def copy_array(t, dtype=None):
     """A copy of ``t``'s values as a new NumPy array (``dtype`` to convert), never a view."""
-    if capture.recorder is not None:  # astype keeps the recorder's tracing array (see capture.py)
-        return capture.read(t).astype(dtype or t._data.dtype)
-    return np.array(t._data, dtype=dtype)
+    return values(t).astype(dtype or t._data.dtype)  # (astype, not np.array: tinygrad_lr.compile sees it)
 
 
 def creation_order(node):

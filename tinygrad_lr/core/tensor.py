@@ -219,9 +219,7 @@ class Tensor:
         if self._requires_grad:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
-        if capture.recorder is not None:  # tinygrad_lr.compile cannot see what is done with the array
-            capture.recorder.fail("the step reads a tensor's values (.numpy())")
-        return self._data
+        return self._data if capture.recorder is None else capture.hand_out(self)  # (compile stops: capture.py)
 
     def __array__(self, dtype=None, copy=None):
         """The values for NumPy: ``np.asarray(t)`` shares memory, ``np.array(t)`` copies; matplotlib plots them."""

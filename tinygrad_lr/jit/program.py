@@ -18,7 +18,8 @@ import re
 
 import numpy as np
 
-from .trace import _VIEWS, Ref
+from .trace import Ref
+from .tracing import _VIEWS
 
 _BINARY = {"add": ("+", 11), "subtract": ("-", 11), "multiply": ("*", 12), "divide": ("/", 12),
            "matmul": ("@", 12), "floor_divide": ("//", 12), "remainder": ("%", 12),
@@ -263,7 +264,7 @@ class Program:
                 pending[node.out] = i
         self.inline, self.exprs, self.temps = inline, {}, 0
         self.scalars, self.scalar_lines = {}, []   # NumPy scalar constants, named once above the function
-        lines, where = [], None
+        lines, where = [], ""
         waiting = []  # where the calls written inside the next statement come from
         for node in nodes:
             if node.out in inline:
@@ -271,8 +272,8 @@ class Program:
                 waiting.append(node.where)
                 continue
             for w in waiting + [node.where]:
-                if w and w != where:
-                    lines.append(f"# {w}")
+                if w != where:  # a block of calls from one op, backward step or update, or from between ops
+                    lines.append(f"# {w or 'between ops'}")
                     where = w
             waiting = []
             lines.append(self._statement(node))
@@ -308,7 +309,7 @@ class Program:
             else:  # g for what a backward computes (a gradient on its way back, as in the ops' docstrings)
                 self.temps += 1
                 node = self.rec.nodes[v.info] if v.kind == "op" else None
-                where = node.where.split(":")[0] if node is not None else ""
+                where = node.where if node is not None else ""
                 hint = _HINTS.get((where, node.fn[0].__name__ if node is not None and node.kind == "ufunc" else None))
                 name = hint if hint and hint not in self.names.values() else \
                     f"{'g' if '.backward' in where else 't'}{self.temps}"
@@ -334,7 +335,7 @@ class Program:
     def _guard(self, node):
         x, _ = self._arg(node.args[0], 0)
         expected = node.kwargs["expected"]
-        label = node.where.split(":")[0] or "a branch of the step"
+        label = node.where or "a branch of the step"
         if node.fn == "bool":
             cond = f"not ({x})" if expected else x
             if self.values[node.args[0].id].kind == "op" and self.rec.nodes[self.values[node.args[0].id].info].kind \

@@ -14,7 +14,7 @@ come out of the core's primitives composed (``x @ W.T + b``, ``((ŷ − y) ** 2)
 does the work of the four to six a composition records, which is most of the time of a small
 training step.  Each says why it is fused in a line that starts "Fused".
 
-The backward formulas are written once, in array syntax (``Exp.call``, ``Softmax.call``: the ops arrays
+The backward formulas are written once, in array syntax (``Exp.compute``, ``Softmax.compute``: the ops arrays
 lack as methods), so that ``create_graph=True`` differentiates them again.  The checks of the
 losses' arguments, and the class targets turned into a weight matrix, are in ``loss_args``.
 
@@ -106,12 +106,12 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 def _normal_pdf(x):
     """φ(x) = e^(−x²/2) / √(2π), in array syntax."""
-    return Exp.call(x * x * -0.5) * _INV_SQRT_2PI
+    return Exp.compute(x * x * -0.5) * _INV_SQRT_2PI
 
 
 def _normal_cdf(x):
     """Φ(x) = ½·(1 + erf(x / √2)) on an array."""
-    return 0.5 * (1 + Erf.call(x / math.sqrt(2)))
+    return 0.5 * (1 + Erf.compute(x / math.sqrt(2)))
 
 
 class NormalCDF(Function):
@@ -155,9 +155,9 @@ class GELU(Function):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         if ctx.approximate == "tanh":
-            t = Tanh.call(_TANH_C * (x + _TANH_K * x * x * x))
+            t = Tanh.compute(_TANH_C * (x + _TANH_K * x * x * x))
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_TANH_C * (1 + 3 * _TANH_K * x * x))), None
-        cdf = ctx.cdf if isinstance(x, np.ndarray) else NormalCDF.call(x)  # speed only: forward's Φ(x) on arrays
+        cdf = ctx.cdf if isinstance(x, np.ndarray) else NormalCDF.compute(x)  # speed only: forward's Φ(x) on arrays
         return g * (cdf + x * _normal_pdf(x)), None
 
 
@@ -211,7 +211,7 @@ class CrossEntropy(Function):
     def forward(ctx, input, target, reduction, divisor):
         ctx.save_for_backward(input, target)
         _scale(ctx, reduction, divisor)
-        return _reduce(-_weighted_sum(target, LogSoftmax.call(input, axis=1)), reduction, divisor)
+        return _reduce(-_weighted_sum(target, LogSoftmax.compute(input, axis=1)), reduction, divisor)
 
     @staticmethod
     def backward(ctx, g):
@@ -219,9 +219,9 @@ class CrossEntropy(Function):
         g = _per_element(ctx, g)
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
-            grad_input = (Softmax.call(input, axis=1) * target.sum(axis=1, keepdims=True) - target) * g
+            grad_input = (Softmax.compute(input, axis=1) * target.sum(axis=1, keepdims=True) - target) * g
         if ctx.needs_input_grad[1]:
-            grad_target = -LogSoftmax.call(input, axis=1) * g
+            grad_target = -LogSoftmax.compute(input, axis=1) * g
         return grad_input, grad_target
 
 
@@ -283,14 +283,14 @@ class BinaryCrossEntropy(Function):
             denominator = x * (1 - x) * (1 - ctx.floor) + _BCE_FLOOR * ctx.floor
             grad_x = gw * (x - y) / denominator
         if ctx.needs_input_grad[1]:
-            grad_y = gw * (Log1p.call(-x) - Log.call(x))  # not clamped, as in PyTorch: ±inf at 0 and 1
+            grad_y = gw * (Log1p.compute(-x) - Log.compute(x))  # not clamped, as in PyTorch: ±inf at 0 and 1
         return grad_x, grad_y
 
 
 def _softplus(x):
     """ln(1 + eˣ) = max(x, 0) + ln(1 + e^(−|x|)), without overflow, in array syntax."""
-    a = Abs.call(x)
-    return (x + a) * 0.5 + Log1p.call(Exp.call(-a))
+    a = Abs.compute(x)
+    return (x + a) * 0.5 + Log1p.compute(Exp.compute(-a))
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -320,7 +320,7 @@ class BinaryCrossEntropyWithLogits(Function):
         gw, p = g * ctx.scale * ctx.weight, ctx.pos_weight
         grad_z = grad_y = None
         if ctx.needs_input_grad[0]:
-            sig = Sigmoid.call(z)
+            sig = Sigmoid.compute(z)
             grad_z = gw * (sig - y if p is None else (1 + (p - 1) * y) * sig - p * y)
         if ctx.needs_input_grad[1]:
             grad_y = gw * (-z if p is None else (p - 1) * _softplus(-z) - z)

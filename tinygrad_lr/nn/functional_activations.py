@@ -83,7 +83,7 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * (ctx.above + ctx.below * Sigmoid.call(x * ctx.beta))
+        return g * (ctx.above + ctx.below * Sigmoid.compute(x * ctx.beta))
 
 
 class Hardtanh(Function):

@@ -59,7 +59,7 @@ class Embedding(Function):
             g = g * ctx.factor
         if isinstance(g, np.ndarray):  # speed only: the bincount; on Tensors (create_graph) the same sum, recorded
             return _scatter_rows(g, ctx.indices, ctx.shape)
-        return IndexAdd.call(g, shape=ctx.shape, index=ctx.indices)
+        return IndexAdd.compute(g, shape=ctx.shape, index=ctx.indices)
 
 
 def _normalize(x, axes, eps):

@@ -6,20 +6,21 @@ primitives.  Everything else a PyTorch program calls on a tensor lives here, one
 file with its functions and a class of Tensor methods that call them:
 
 - ``conversion``: ``to``, ``float()``, ``type()``, ``clone()``, ``new_zeros`` ...;
-- ``arithmetic``: element-wise math, comparisons, reductions (max, var, norm ...), softmax;
+- ``arithmetic``: element-wise math, comparisons, reductions (max, var, norm ...), cumsum/cumprod/diff, softmax;
 - ``elementwise``: ``%``, ``//``, rounding, inverse trig, erf, logical and bitwise ops;
-- ``shapes``: reshape, transpose, expand, cat, stack, split ... (views);
+- ``shapes``: reshape, transpose, expand, cat, stack, split, narrow, roll ... (views);
 - ``indexing``: ``x[i]`` and ``x[i] = v``; ``gathering``: gather, scatter, masked_fill, sort, topk;
 - ``inplace``: ``+=``, ``add_``, ``zero_``, ``exp_`` ... and the rules that keep them safe;
-- ``structure``: all/any, narrow, roll, diag, triu, trace, median, unique, meshgrid, einsum;
-- ``counting``: histogram, histc; ``creation``: tensor, zeros, randn, multinomial ...;
+- ``matrices``: diag, triu/tril, trace, meshgrid, einsum;
+- ``counting``: histogram, histc, bincount, unique, count_nonzero, median, all/any;
+- ``creation``: tensor, zeros, randn, multinomial ...;
 - ``out``: PyTorch's ``out=`` keyword; ``legacy``: ``FloatTensor`` and friends.
 
 The core never imports this package: importing it attaches the methods to ``Tensor`` (``attach``).
 """
 from ..core.tensor import Tensor
 from . import (arithmetic, conversion, counting, creation, elementwise, gathering, indexing, inplace, legacy,  # noqa: F401
-               out, shapes, structure)
+               matrices, out, shapes)
 
 _NOT_METHODS = {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__firstlineno__",
                 "__static_attributes__"}
@@ -35,4 +36,4 @@ def attach(cls, *topics):
 
 attach(Tensor, conversion.ConversionMethods, arithmetic.ArithmeticMethods, elementwise.ElementwiseMethods,
        shapes.ShapesMethods, indexing.IndexingMethods, gathering.GatheringMethods, inplace.InplaceMethods,
-       structure.StructureMethods, counting.CountingMethods, creation.CreationMethods)
+       matrices.MatricesMethods, counting.CountingMethods, creation.CreationMethods)

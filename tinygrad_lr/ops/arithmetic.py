@@ -14,9 +14,10 @@ import numpy as np
 
 from ..core import dtypes
 from ..core.operators import (axes_of, binary, broadcast_error, floating, matmul, mean, mul, normalize_dim, operand, promote, shape_of, to_float, values_of)
-from ..core.primitives import (Add, Amax, Amin, Cat, Clamp, Cumsum, Div, Index, LogSoftmax, Matmul, Maximum, Minimum,
-                         Mul, Norm, Pow, PowTensor, Round, Softmax, Sub, Sum, Where)
+from ..core.primitives import (Amax, Amin, Cat, Clamp, Cumsum, Index, LogSoftmax, Maximum, Minimum, Mul, Norm, Round,
+                               Softmax, Sum, Where)
 from ..core.tensor import Tensor
+from .shapes import _slice, cat
 from ..core import operators, primitives
 
 
@@ -26,7 +27,7 @@ def unary(op, fn, x):
     return fn.apply(x)
 
 
-# ---- elementwise math of the classification issue: clamp, maximum, minimum, where, round ----------
+# ---- element-wise math with bounds and choices: clamp, maximum, minimum, where, round ----------
 def clamp(x, min=None, max=None):  # noqa: A002  (PyTorch's names)
     """min(max(x, min), max) element-wise (Clamp); a bound may be None (none), a number or a tensor."""
     if min is None and max is None:
@@ -156,7 +157,7 @@ def outer(a, b):
 
 
 # ---- reductions ---------------------------------------------------------------
-# ---- reductions of the classification issue: max, min, argmax, amax, prod, var, std, norm, logsumexp, cumsum ----
+# ---- reductions: max, min, argmax, amax, prod, var, std, norm, logsumexp, cumsum ----
 max_result = collections.namedtuple("max", ["values", "indices"])  # torch.return_types.max: v, i = x.max(1)
 min_result = collections.namedtuple("min", ["values", "indices"])
 _EXTREMA = {"max": (Amax, np.argmax, Maximum, max_result), "min": (Amin, np.argmin, Minimum, min_result)}
@@ -327,6 +328,44 @@ def softmax(op, x, dim, dtype=None):
     if x.ndim == 0:
         return fn.apply(x.reshape(1), axis=0).reshape(())
     return fn.apply(x, axis=d)
+
+
+# ---- running products and differences -----------------------------------------------------------
+def cumprod(x, dim, dtype=None):
+    """out[i] = Π_{j ≤ i} x[j] along dim, composed as a scan: after step s, t[i] = Π of x[i − 2ˢ + 1 … i].
+
+    Each step multiplies t by itself shifted by 2ˢ (log₂ n Mul nodes), so the gradient is exact where some
+    x[j] = 0 (the formula out / x would be 0 / 0 there), at every order.  Integers multiply as int64.
+    """
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind in "biu":
+        x = x.to(dtypes.int64)
+    d = normalize_dim("cumprod", dim, x.ndim)
+    if x.ndim == 0:
+        return x.clone()
+    t, n, shift = x, x.shape[d], 1
+    while shift < n:
+        t = Cat.apply(t[_slice(d, slice(0, shift))],
+                      Mul.apply(t[_slice(d, slice(shift, n))], t[_slice(d, slice(0, n - shift))]), axis=d)
+        shift *= 2
+    return t.clone() if t is x else t
+
+
+def diff(x, n=1, dim=-1, prepend=None, append=None):
+    """out[i] = x[i + 1] − x[i] along dim, n times (x joined first with prepend and append, as in PyTorch)."""
+    if x.ndim == 0:
+        raise RuntimeError("diff: expects a tensor with at least 1 dimension, got a 0-d tensor")
+    d = normalize_dim("diff", dim, x.ndim)
+    parts = [p if isinstance(p, Tensor) else Tensor._make(np.asarray(p, dtype=x.dtype))
+             for p in (prepend, x, append) if p is not None]
+    if len(parts) > 1:
+        x = cat(parts, d)
+    for _ in range(int(n)):
+        m = x.shape[d]
+        after, before = x[_slice(d, slice(1, m))], x[_slice(d, slice(0, max(m - 1, 0)))]
+        x = (after ^ before) if x.dtype == np.bool_ else after - before  # bools: ≠, as in PyTorch
+    return x
 
 
 # ---- the Tensor methods: arithmetic, element-wise math, comparisons, reductions and softmax ----------------
@@ -578,3 +617,11 @@ class ArithmeticMethods:
     def equal(self, other):
         """True if both have the same shape and the same values."""
         return equal(self, other)
+
+    def cumprod(self, dim, *, dtype=None):
+        """The running products along ``dim`` (exact gradients where an element is 0)."""
+        return cumprod(self, dim, dtype)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The differences x[i + 1] − x[i] along ``dim``, ``n`` times."""
+        return diff(self, n, dim, prepend, append)

@@ -1,5 +1,7 @@
-"""Histograms: ``histogram`` (counts and bin edges), ``histc`` (counts in equal bins) and ``bincount`` (counts of
-each non-negative integer), as PyTorch's.
+"""Counting and order statistics: histograms (``histogram``: counts and bin edges; ``histc``: counts in equal
+bins), ``bincount`` (counts of each non-negative integer), ``count_nonzero``, ``unique``, ``median`` and the
+whole-tensor truths ``all``/``any``, as PyTorch's.  Only ``median`` has a gradient: it picks its element by
+sorting, as ``max(dim)`` picks by argmax.
 
 Both count how many elements (or how much weight) fall in each bin; neither has a gradient.
 
@@ -17,6 +19,8 @@ import collections
 import numpy as np
 
 from ..core import dtypes
+from ..core.operators import axes_of, normalize_dim
+from ..core.primitives import Amax, Index, Where
 from ..core.tensor import Tensor
 
 histogram_result = collections.namedtuple("histogram", ["hist", "bin_edges"])  # torch.return_types.histogram
@@ -140,6 +144,68 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     return Tensor._make(hist)
 
 
+median_result = collections.namedtuple("median", ["values", "indices"])  # torch.return_types.median
+
+
+# ---- order statistics and counts ------------------------------------------------------------
+def median(x, dim=None, keepdim=False):
+    """The lower median (element ⌊(n − 1) / 2⌋ in sorted order), as in PyTorch.
+
+    Without dim: a 0-d tensor; ties share the gradient evenly (``Where`` keeps the elements equal to the
+    median, ``Amax`` takes their max: the median itself).  With dim: (values, indices), the value picked
+    at its index, as ``max(dim)`` does, so the gradient goes to the index returned.
+    """
+    if dim is None:
+        if x.numel() == 0:
+            raise RuntimeError(f"median: the tensor is empty (shape {tuple(x.shape)}), so it has no median")
+        flat = np.sort(x._data.reshape(-1))
+        m = flat[(flat.size - 1) // 2]
+        hit = Tensor._make(x._data == m)
+        return Amax.apply(Where.apply(hit, x, -np.inf if x.dtype.kind == "f" else m), axis=None, keepdims=False)
+    d = normalize_dim("median", dim, x.ndim)
+    if x.ndim == 0:
+        return median_result(x.clone(), Tensor._make(np.zeros((), np.int64)))
+    n = x.shape[d]
+    if n == 0:
+        raise IndexError(f"median: dim {d} of shape {tuple(x.shape)} has size 0, and an empty slice has no median")
+    order = np.argsort(x._data, axis=d, kind="stable")
+    i = np.take(order, [(n - 1) // 2], axis=d)  # keeps dim d, of size 1
+    grid = tuple(i if k == d else np.arange(s).reshape((s,) + (1,) * (x.ndim - k - 1))
+                 for k, s in enumerate(i.shape))
+    values = Index.apply(x, index=grid)
+    if not keepdim:
+        values, i = values.squeeze(d), np.squeeze(i, d)
+    return median_result(values, Tensor._make(i.astype(np.int64)))
+
+
+def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """The distinct elements, in increasing order; with return_inverse, where each element of x went; with
+    return_counts, how often each occurs.  Values and counts have no gradient."""
+    if dim is not None:
+        raise NotImplementedError("unique: dim= is not supported; unique of the whole tensor only")
+    values, inverse, counts = np.unique(x._data, return_inverse=True, return_counts=True)
+    out = [Tensor._make(values)]
+    if return_inverse:
+        out.append(Tensor._make(inverse.reshape(x.shape).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def count_nonzero(x, dim=None):
+    """The number of nonzero elements (over dim, an int or a tuple): int64, no gradient."""
+    axes = axes_of("count_nonzero", dim, x.ndim)
+    return Tensor._make(np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64))
+
+
+def all_any(op, x, dim=None, keepdim=False):
+    """all: True where every element (over ``dim``: an int, a tuple, or None for all) is nonzero; any: where
+    some element is.  A bool tensor (uint8 in, uint8 out, as in PyTorch); NaN counts as nonzero."""
+    axes = None if dim is None else axes_of(op, dim, x.ndim)
+    truth = (np.all if op == "all" else np.any)(x._data, axis=axes, keepdims=keepdim)
+    return Tensor._make(np.asarray(truth, dtype=np.uint8 if x.dtype == np.uint8 else np.bool_))
+
+
 # ---- the Tensor methods: histograms ------------------------------------------------------------------------
 def bincount(input, weights=None, minlength=0):  # noqa: A002  (PyTorch's names)
     """out[k] = the number of elements equal to k (or the sum of their ``weights``), k = 0 … max(input).
@@ -183,3 +249,23 @@ class CountingMethods:
     def bincount(self, weights=None, minlength=0):
         """The count of each non-negative integer in this 1-d tensor (see ``tinygrad_lr.bincount``)."""
         return bincount(self, weights, minlength)
+
+    def all(self, dim=None, keepdim=False):
+        """True if every element (over ``dim``, an int or a tuple) is nonzero: a bool tensor."""
+        return all_any("all", self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        """True if some element (over ``dim``, an int or a tuple) is nonzero: a bool tensor."""
+        return all_any("any", self, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median of all elements; with ``dim``, the pair (values, indices) along it."""
+        return median(self, dim, keepdim)
+
+    def count_nonzero(self, dim=None):
+        """The number of nonzero elements (over ``dim``), int64."""
+        return count_nonzero(self, dim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        """The distinct elements, sorted; (values, inverse, counts) as asked (no gradient)."""
+        return unique(self, sorted, return_inverse, return_counts, dim)

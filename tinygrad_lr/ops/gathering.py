@@ -128,10 +128,10 @@ def _scatter(op, x, dim, index, src):
     v = _src_part(src, shape) if isinstance(src, Tensor) else src
     if adds:
         def formula(a, v):
-            return a + IndexAdd.call(v, shape=a.shape, index=grid)
+            return a + IndexAdd.compute(v, shape=a.shape, index=grid)
     else:
         def formula(a, v):
-            return IndexPut.call(a, v, index=grid)
+            return IndexPut.compute(a, v, index=grid)
     if x.ndim == 0:  # as a vector (see _along)
         return v, lambda a, v: formula(a.reshape(1), v).reshape(())
     return v, formula
@@ -197,7 +197,7 @@ def masked_fill(x, mask, value):
 def masked_fill_(x, mask, value):
     """masked_fill, in place (the mask broadcasts to x's shape)."""
     m, value = _mask("masked_fill_", x, mask, value, tuple(x.shape))
-    return inplace.compound("masked_fill_", x, lambda a, v: IndexPut.call(a, v, index=m), value)
+    return inplace.compound("masked_fill_", x, lambda a, v: IndexPut.compute(a, v, index=m), value)
 
 
 def one_hot(tensor, num_classes=-1):

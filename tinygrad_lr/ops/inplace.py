@@ -47,6 +47,8 @@ def check_inplace(op, x):
             f"{op}: this tensor's memory is read-only (e.g. a DataLoader batch that is a view of its data "
             "set, or a read-only np.memmap), so it cannot be changed in place; use the out-of-place form "
             "(x = x + y) or change a copy (x = x.clone())")
+    if capture.recorder is not None:  # tinygrad_lr.compile: an in-place change (see core/capture.py)
+        capture.inplace(op, x)
 
 
 def update(op, x, other, out_of_place, ufunc, alpha=1):
@@ -58,8 +60,6 @@ def update(op, x, other, out_of_place, ufunc, alpha=1):
     check_inplace(op, x)
     if type(other) is not Tensor:
         other = operand(op, other)
-    if capture.recorder is not None:  # tinygrad_lr.compile is watching (see capture.py)
-        capture.read_all(x, other)
     if grad_mode._enabled and (x._requires_grad or isinstance(other, Tensor) and other._requires_grad):
         if alpha != 1:
             other = other * alpha
@@ -113,9 +113,6 @@ def record(op, x, value, index=None):
         return x
     # x's memory is seen by other tensors, or only a part is replaced: write into the memory, and the
     # tensor that owns it (x, or x's base) gets a CopySlices node
-    if capture.recorder is not None:
-        capture.refuse(f"{op} writes into a tensor in the graph through a view or an index (CopySlices), "
-                       "which a compiled program does not replay yet")
     base, steps = (x, ()) if x._view is None else x._view[:2]
     if index is not None:
         steps = steps + ((Index, {"index": index}),)
@@ -142,8 +139,6 @@ def compound(op, x, formula, *others):
     """
     check_inplace(op, x)
     others = [t if type(t) is Tensor else operand(op, t) for t in others]
-    if capture.recorder is not None:
-        capture.read_all(x, *others)
     if grad_mode._enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (x, *others)):
         old = old_value(x)
         return record(op, x, formula(old, *[old if t is x else t for t in others]))
@@ -181,8 +176,6 @@ def overwrite(op, x, value):
     the source its part of g (``copy_`` is x[...] = src).
     """
     check_inplace(op, x)
-    if capture.recorder is not None:
-        capture.read_all(x, value)
     if grad_mode._enabled and (x._requires_grad or isinstance(value, Tensor) and value._requires_grad):
         return record(op, x, value if isinstance(value, Tensor) else np.asarray(value), index=Ellipsis)
     src = value._data if isinstance(value, Tensor) else value
@@ -199,8 +192,6 @@ def apply_(op, x, out_of_place):
     """x ← f(x) in place, for f an element-wise op (``exp_``, ``clamp_``, ``floor_`` ...): the out-of-place op
     computes the values, once; unrecorded they are copied into x's memory, recorded x is rebased on the node."""
     check_inplace(op, x)
-    if capture.recorder is not None:
-        capture.read_all(x)
     if grad_mode._enabled and x._requires_grad:
         return record(op, x, out_of_place(old_value(x)))
     with grad_mode.no_grad():
@@ -219,8 +210,6 @@ def reshape_(op, x, new):
     """unsqueeze_, squeeze_, t_: x takes the shape of ``new(x)`` in place (a view of the same memory), or,
     recorded, is rebased on the node of ``new`` applied to its old value."""
     check_inplace(op, x)
-    if capture.recorder is not None:
-        capture.read_all(x)
     if grad_mode._enabled and x._requires_grad:
         old = Tensor._make(x._data, True, x.grad_fn)
         out = new(old)

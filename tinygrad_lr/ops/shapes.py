@@ -213,6 +213,50 @@ def unbind(x, dim=0):
     return tuple(Index.apply(x, index=(slice(None),) * d + (i,)) for i in range(x.shape[d]))
 
 
+def _slice(d, s):
+    """The index x[:, …, s] with s in dim d."""
+    return (slice(None),) * d + (s,)
+
+
+# ---- slices ------------------------------------------------------------------------------
+def narrow(x, dim, start, length):
+    """x[…, start:start + length, …] along dim (a view in PyTorch; start may be negative)."""
+    if x.ndim == 0:
+        raise RuntimeError("narrow: a 0-d tensor has no dimension to narrow")
+    d = normalize_dim("narrow", dim, x.ndim)
+    n = x.shape[d]
+    start = int(start.item() if isinstance(start, Tensor) else start)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start {start} is out of range for dim {d} of size {n} (shape {tuple(x.shape)})")
+    start %= n if n else 1
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds the size {n} of dim {d} "
+                           f"(shape {tuple(x.shape)}); use a length from 0 to {n - start}")
+    return Index.apply(x, index=_slice(d, slice(start, start + length)))
+
+
+def roll(x, shifts, dims=None):
+    """out[(i + shift) mod n] = x[i] along each dim: the last ``shift`` elements joined before the others (Cat).
+    Without dims, the flattened tensor is rolled and reshaped back."""
+    if dims is None:
+        if isinstance(shifts, (tuple, list)) and len(shifts) != 1:
+            raise RuntimeError(f"roll: without dims, give one shift, got {tuple(shifts)}")
+        shift = shifts[0] if isinstance(shifts, (tuple, list)) else shifts
+        return Reshape.apply(roll(x.reshape(-1), shift, 0), shape=x.shape)
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+    out = x
+    for shift, dim in zip(shifts, dims):
+        d = normalize_dim("roll", dim, x.ndim)
+        n = x.shape[d] if x.ndim else 1
+        k = shift % n if n else 0
+        if k:
+            out = Cat.apply(out[_slice(d, slice(n - k, n))], out[_slice(d, slice(0, n - k))], axis=d)
+    return out.clone() if out is x else out  # a copy, as in PyTorch
+
+
 # ---- the Tensor methods: shapes and views ------------------------------------------------------------------
 class ShapesMethods:
     """Tensor's methods for shapes and views.
@@ -316,3 +360,11 @@ class ShapesMethods:
     def unbind(self, dim=0):
         """A tuple of the slices along dim, with that dim removed."""
         return unbind(self, dim)
+
+    def narrow(self, dim, start, length):
+        """The slice start … start + length − 1 along ``dim``."""
+        return narrow(self, dim, start, length)
+
+    def roll(self, shifts, dims=None):
+        """Shift the elements along ``dims`` (of the flattened tensor without dims), wrapping around."""
+        return roll(self, shifts, dims)

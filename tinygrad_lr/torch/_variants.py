@@ -2,7 +2,7 @@
 PyTorch on purpose, in PyTorch's version.  Each reuses the main package's op; none computes anything
 a second time.
 
-``TABLE`` is the table of them in docs/porting.md (tests/test_facade.py checks that the page says the same,
+``TABLE`` is the table of them in docs/porting.md (tests/porting/test_facade.py checks that the page says the same,
 and that every other name of the facade *is* the main package's object).
 """
 import numpy as np

@@ -15,9 +15,9 @@ Backwards are written once, in array syntax (``g * y``, ``g @ y.swapaxes(-1, -2)
 ``g.reshape(shape)``): they run on NumPy arrays, and on Tensors (recording a
 graph) under ``create_graph=True``.  The two ops with no array-syntax spelling
 (broadcast a gradient, scatter it into zeros) are primitives themselves
-(``Expand``, ``IndexAdd``) and are called with ``Function.call``, which works
+(``Expand``, ``IndexAdd``) and are called with ``Function.compute``, which works
 on both; so are the primitives a backward needs that arrays have no method for
-(sin's backward calls ``Cos.call(x)``, where's calls ``Where.call``).
+(sin's backward calls ``Cos.compute(x)``, where's calls ``Where.compute``).
 
 The rule for what is here: few primitives; everything else is composed where
 it is used (``mean`` is ``sum / n``, ``sqrt`` is ``pow(x, 0.5)``, ``2 ** x`` is

@@ -87,8 +87,8 @@ class PowTensor(Function):
     def backward(ctx, g):
         x, y, out = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):  # the values Where throws away may be inf or nan
-            return (Where.call((x == 0) * (y == 0), 0, g * y * x ** (y - 1)) if ctx.needs_input_grad[0] else None,
-                    Where.call((x == 0) * (y >= 0), 0, g * out * Log.call(x)) if ctx.needs_input_grad[1] else None)
+            return (Where.compute((x == 0) * (y == 0), 0, g * y * x ** (y - 1)) if ctx.needs_input_grad[0] else None,
+                    Where.compute((x == 0) * (y >= 0), 0, g * out * Log.compute(x)) if ctx.needs_input_grad[1] else None)
 
 
 class Maximum(Function):
@@ -129,8 +129,8 @@ class Where(Function):
     @staticmethod
     def backward(ctx, g):
         return (None,
-                Where.call(ctx.cond, g, 0) if ctx.needs_input_grad[1] else None,
-                Where.call(ctx.cond, 0, g) if ctx.needs_input_grad[2] else None)
+                Where.compute(ctx.cond, g, 0) if ctx.needs_input_grad[1] else None,
+                Where.compute(ctx.cond, 0, g) if ctx.needs_input_grad[2] else None)
 
 
 class Clamp(Function):
@@ -213,7 +213,7 @@ class Remainder(Function):
         x, y = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return (g if ctx.needs_input_grad[0] else None,
-                    -g * ctx._whole.call(x / y) if ctx.needs_input_grad[1] else None)
+                    -g * ctx._whole.compute(x / y) if ctx.needs_input_grad[1] else None)
 
 
 class Fmod(Remainder):

@@ -27,7 +27,7 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return IndexAdd.call(g, shape=ctx.in_shape, index=ctx.index)
+        return IndexAdd.compute(g, shape=ctx.in_shape, index=ctx.index)
 
 
 def _is_basic_index(index):
@@ -99,7 +99,7 @@ class IndexPut(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return (IndexPut.call(g, 0, index=ctx.index) if ctx.needs_input_grad[0] else None,
+        return (IndexPut.compute(g, 0, index=ctx.index) if ctx.needs_input_grad[0] else None,
                 g[ctx.index] if ctx.needs_input_grad[1] else None)
 
 
@@ -122,14 +122,14 @@ class CopySlices(Function):
     @staticmethod
     def backward(ctx, g):
         copy = np.copy(g) if isinstance(g, (np.ndarray, np.generic)) else Clone.apply(g)  # (an array for 0-d g)
-        return (CopySlices.call(copy, 0, steps=ctx.steps) if ctx.needs_input_grad[0] else None,
+        return (CopySlices.compute(copy, 0, steps=ctx.steps) if ctx.needs_input_grad[0] else None,
                 _part(g, ctx.steps) if ctx.needs_input_grad[1] else None)
 
 
 def _part(a, steps):
     """The part of ``a`` (an array or a Tensor) that ``steps`` lead to."""
     for cls, kwargs in steps:
-        a = cls.call(a, **kwargs)
+        a = cls.compute(a, **kwargs)
     return a
 
 

@@ -61,4 +61,4 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return Permute.call(g, dims=tuple(int(d) for d in np.argsort(ctx.dims)))
+        return Permute.compute(g, dims=tuple(int(d) for d in np.argsort(ctx.dims)))

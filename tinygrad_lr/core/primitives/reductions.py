@@ -60,7 +60,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return Expand.call(_kept(ctx, g), shape=ctx.in_shape), None, None
+        return Expand.compute(_kept(ctx, g), shape=ctx.in_shape), None, None
 
 
 class Amax(Function):
@@ -128,7 +128,7 @@ class Cumsum(Function):
     @staticmethod
     def backward(ctx, g):
         backwards = (slice(None),) * ctx.axis + (slice(None, None, -1),)
-        return Cumsum.call(g[backwards], axis=ctx.axis)[backwards]
+        return Cumsum.compute(g[backwards], axis=ctx.axis)[backwards]
 
 
 # ============================================================================
@@ -171,4 +171,4 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, g):
         out, = ctx.saved_tensors
-        return g - Exp.call(out) * g.sum(axis=ctx.axis, keepdims=True)
+        return g - Exp.compute(out) * g.sum(axis=ctx.axis, keepdims=True)

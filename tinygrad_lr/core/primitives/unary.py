@@ -172,7 +172,7 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * Cos.call(x)
+        return g * Cos.compute(x)
 
 
 class Cos(Function):
@@ -185,7 +185,7 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return -g * Sin.call(x)
+        return -g * Sin.compute(x)
 
 
 class Tan(Function):
@@ -390,4 +390,4 @@ class Erf(Function):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * (2 / math.sqrt(math.pi)) * Exp.call(-(x * x))
+        return g * (2 / math.sqrt(math.pi)) * Exp.compute(-(x * x))
