@@ -20,6 +20,7 @@ import pytest
 
 import tinygrad_lr.torch as facade
 from conftest import optional
+from test_twins import Show  # (tests/porting/test_twins.py: print a line and remember its numbers)
 
 NAMES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "data" / "names.txt"
 RTOL = 1e-5
@@ -60,20 +61,6 @@ class Given:
         self.b2 = f64(V, scale=0.1)
         self.bngain = f64(1, n_hidden, scale=0.1) + 1.0
         self.bnbias = f64(1, n_hidden, scale=0.1)
-
-
-class Show:
-    """``show(label, value)``: print a line and remember its numbers."""
-
-    def __init__(self):
-        self.lines = []
-
-    def __call__(self, label, value):
-        if hasattr(value, "detach"):
-            value = value.detach().numpy()
-        value = np.array(value, dtype=np.float64)
-        print(label, value)
-        self.lines.append((label, value))
 
 
 # ---- the programs: PyTorch code, with `torch` a parameter --------------------------------------------
