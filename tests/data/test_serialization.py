@@ -276,3 +276,139 @@ def test_truncated_and_foreign_zip_files(tmp_path):
 def test_load_accepts_pytorch_keyword_arguments(tmp_path):
     tg.save({"w": tg.ones(1)}, tmp_path / "m.npz")
     assert tg.load(tmp_path / "m.npz", map_location="cpu", weights_only=True)["w"].item() == 1.0
+
+
+# ---- file objects: binary, open, readable or writable ------------------------------------------
+@pytest.mark.parametrize("make", [lambda path: open(path, "r"), lambda path: open(path, "r", encoding="latin-1"),
+                                  lambda path: io.StringIO("PK")], ids=["open-r", "open-r-latin-1", "StringIO"])
+def test_load_from_a_file_opened_in_text_mode_says_open_it_in_binary_mode(tmp_path, make):
+    tg.save({"w": tg.ones(2)}, tmp_path / "m.npz")
+    with make(tmp_path / "m.npz") as fh:
+        with pytest.raises(TypeError, match=r"^load: the file object is open in text mode, but a checkpoint is "
+                                            r"binary; open it in binary mode \('rb'\): open\(path, 'rb'\)$"):
+            tg.load(fh)
+
+
+def test_save_to_a_file_opened_in_text_mode_says_open_it_in_binary_mode(tmp_path):
+    with open(tmp_path / "m.npz", "w") as fh:
+        with pytest.raises(TypeError, match=r"^save: the file object is open in text mode, but a checkpoint is "
+                                            r"binary; open it in binary mode \('wb'\): open\(path, 'wb'\)$"):
+            tg.save({"w": tg.ones(2)}, fh)
+    with pytest.raises(TypeError, match=r"^save: the file object is open in text mode.*\('wb'\)"):
+        tg.save({"w": tg.ones(2)}, io.StringIO())
+
+
+def test_a_file_like_object_that_reads_text_is_told_the_same():
+    class TextReader:   # not an io class: read() just returns str
+        def read(self, n=-1):
+            return "\x93NUMPY"
+
+        def tell(self):
+            return 0
+
+        def seek(self, *args):
+            return 0
+
+    with pytest.raises(TypeError, match=r"^load: the file object is open in text mode.*\('rb'\)"):
+        tg.load(TextReader())
+
+
+def test_closed_wrong_direction_and_unseekable_file_objects(tmp_path):
+    path = tmp_path / "m.npz"
+    tg.save({"w": tg.ones(2)}, path)
+    with open(path, "rb") as fh:
+        pass
+    with pytest.raises(ValueError, match=r"^load: the file object is closed; call load inside the with block that "
+                                         r"opened it, or open it again with open\(path, 'rb'\)$"):
+        tg.load(fh)
+    with open(tmp_path / "other.npz", "wb") as out:
+        pass
+    with pytest.raises(ValueError, match=r"^save: the file object is closed; call save inside the with block .*"
+                                         r"open\(path, 'wb'\)$"):
+        tg.save({"w": tg.ones(2)}, out)
+    with open(tmp_path / "new.npz", "wb") as fh:
+        with pytest.raises(ValueError, match=r"^load: the file object is not open for reading; open it with "
+                                             r"open\(path, 'rb'\)$"):
+            tg.load(fh)
+    with open(path, "rb") as fh:
+        with pytest.raises(ValueError, match=r"^save: the file object is not open for writing; open it with "
+                                             r"open\(path, 'wb'\)$"):
+            tg.save({"w": tg.ones(2)}, fh)
+    assert tg.load(path)["w"].tolist() == [1.0, 1.0]        # the file it was opened from is untouched
+    read_end, write_end = os.pipe()
+    with open(read_end, "rb") as pipe:
+        os.close(write_end)
+        with pytest.raises(ValueError, match=r"^load: the file object cannot seek \(a pipe or a socket\?\).*"
+                                             r"tinygrad_lr\.load\(io\.BytesIO\(f\.read\(\)\)\)$"):
+            tg.load(pipe)
+
+
+# ---- symbolic links: save writes through them, atomically, as open(path, 'wb') and torch.save do ----
+needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="POSIX symbolic links")
+
+
+@needs_symlinks
+def test_save_over_a_symlink_writes_the_file_it_points_to_and_keeps_the_link(tmp_path):
+    (tmp_path / "runs").mkdir()
+    target, link = tmp_path / "runs" / "checkpoint.npz", tmp_path / "latest.npz"
+    tg.save({"step": 1}, target)
+    os.symlink(os.path.join("runs", "checkpoint.npz"), link)     # a relative link, as `ln -s` makes
+    tg.save({"step": 2}, link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("runs", "checkpoint.npz")
+    assert tg.load(target) == {"step": 2} and tg.load(link) == {"step": 2}
+    assert sorted(os.listdir(tmp_path)) == ["latest.npz", "runs"]
+    assert os.listdir(tmp_path / "runs") == ["checkpoint.npz"]
+
+
+@needs_symlinks
+def test_save_over_a_symlink_is_atomic_at_the_target(tmp_path, monkeypatch):
+    """The temporary file is written beside the target (same directory, so same file system) and renamed
+    over the target: a crash before the rename leaves the target whole and the link unchanged."""
+    (tmp_path / "store").mkdir()
+    target, link = tmp_path / "store" / "model.npz", tmp_path / "model.npz"
+    tg.save({"w": tg.ones(3)}, target)
+    link.symlink_to(target)
+    renames, replace = [], os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (renames.append((src, dst)), replace(src, dst)))
+    tg.save({"w": tg.zeros(3)}, link)
+    (src, dst), = renames
+    assert dst == str(target) and os.path.dirname(src) == str(tmp_path / "store")
+    assert tg.load(link)["w"].tolist() == [0.0, 0.0, 0.0]
+
+    def crash(src, dst):
+        raise OSError("simulated crash before the rename")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        tg.save({"w": tg.full((3,), 7.0)}, link)
+    assert tg.load(target)["w"].tolist() == [0.0, 0.0, 0.0] and link.is_symlink()
+    assert os.listdir(tmp_path / "store") == ["model.npz"]      # the temporary file was removed
+
+
+@needs_symlinks
+def test_save_follows_a_chain_of_links_and_a_dangling_link_creates_its_target(tmp_path):
+    c = tmp_path / "c.npz"
+    tg.save({"v": 0}, c)
+    (tmp_path / "b.npz").symlink_to(c)
+    (tmp_path / "a.npz").symlink_to(tmp_path / "b.npz")
+    tg.save({"v": 1}, tmp_path / "a.npz")
+    assert tg.load(c) == {"v": 1} and (tmp_path / "a.npz").is_symlink() and (tmp_path / "b.npz").is_symlink()
+    (tmp_path / "dangling.npz").symlink_to(tmp_path / "not-yet.npz")
+    tg.save({"v": 2}, tmp_path / "dangling.npz")                # as open(path, 'wb') does: the target is created
+    assert tg.load(tmp_path / "not-yet.npz") == {"v": 2} and (tmp_path / "dangling.npz").is_symlink()
+
+
+@needs_symlinks
+def test_a_link_into_a_missing_directory_a_link_loop_and_a_directory(tmp_path):
+    (tmp_path / "lost.npz").symlink_to(tmp_path / "gone" / "model.npz")
+    with pytest.raises(FileNotFoundError, match=r"^save: the directory '.*gone' does not exist; create it first"):
+        tg.save({"v": 1}, tmp_path / "lost.npz")
+    (tmp_path / "loop.npz").symlink_to(tmp_path / "loop.npz")
+    with pytest.raises(OSError, match=r"^save: '.*loop\.npz' is a symbolic link in a loop \(through links it points "
+                                      r"back to itself\); point it at a file, or remove it$"):
+        tg.save({"v": 1}, tmp_path / "loop.npz")
+    assert (tmp_path / "loop.npz").is_symlink()
+    with pytest.raises(IsADirectoryError, match=r"^save: '.*' is a directory; save to a file inside it "
+                                                r"\('.*checkpoint\.npz'\)$"):
+        tg.save({"v": 1}, tmp_path)
+    assert sorted(os.listdir(tmp_path)) == ["loop.npz", "lost.npz"]

@@ -127,6 +127,19 @@ def test_adam(factory, dtype):
     _assert_compiled_equals_eager("regression", dtype, factory)
 
 
+@pytest.mark.parametrize("factory", [lambda p: optim.RMSprop(p, lr=0.01), lambda p: optim.Adagrad(p, lr=0.05),
+                                     lambda p: optim.Adadelta(p), lambda p: optim.Adam(p, lr=0.01),
+                                     lambda p: optim.AdamW(p, lr=0.01, amsgrad=True)],
+                         ids=["rmsprop", "adagrad", "adadelta", "adam", "adamw+amsgrad"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_updates_written_in_place(factory, dtype):
+    """The optimizers' state updates are replayed with out= (no full-size copy), bit for bit as eager."""
+    run = _assert_compiled_equals_eager("regression", dtype, factory)
+    source = "".join(run.programs)
+    assert "np.copyto(" not in source, source
+    assert "_exp_avg +=" in source or "_sum +=" in source or "_square_avg +=" in source, source
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_logistic_regression(dtype):
     _assert_compiled_equals_eager("binary", dtype, lambda p: optim.SGD(p, lr=0.1))
@@ -364,14 +377,14 @@ def test_a_backward_hook_makes_the_step_eager():
 
 
 def test_recordings_that_keep_differing_make_the_step_eager():
+    import random
     tg.manual_seed(0)
     net, loss_fn = nn.Linear(3, 1, dtype=tg.float64), nn.MSELoss()
     opt = optim.SGD(net.parameters(), lr=0.05)
-    count = [0]
+    rng = random.Random(0)
 
     def train_step(xb, yb):
-        count[0] += 1
-        loss = loss_fn(net(xb), yb) * float(count[0])   # Python that does not depend on tensors
+        loss = loss_fn(net(xb), yb) * rng.random()   # Python that does not depend on tensors
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -388,7 +401,7 @@ def test_check_mode_raises_on_a_difference_the_recordings_could_not_see():
     tg.manual_seed(0)
     net, loss_fn = nn.Linear(3, 1, dtype=tg.float64), nn.MSELoss()
     opt = optim.SGD(net.parameters(), lr=0.05)
-    scale = [1.0]
+    scale = np.ones(1)
 
     def train_step(xb, yb):
         loss = loss_fn(net(xb), yb) * scale[0]
@@ -400,9 +413,9 @@ def test_check_mode_raises_on_a_difference_the_recordings_could_not_see():
     run = tg.compile(train_step, check=True)
     X, y = _data("regression", np.float64)
     batches = _batches(X, y, 100)
-    _warm(run, batches, 5)   # recorded twice, then run side by side: they agree
+    _warm(run, batches, 5)   # recorded, then run side by side: they agree
     assert run.program is not None and run.reason is None
-    scale[0] = 2.0           # invisible to the guards: a plain Python number in a list
+    scale[0] = 2.0           # invisible to the guards: an array is guarded by identity, not by its values
     with pytest.raises(RuntimeError, match="check=True"):
         run(*next(batches))
 
@@ -603,3 +616,433 @@ def test_a_step_through_a_frompyfunc_ufunc_compiles_and_equals_eager(activation)
         return train_step, net, opt
 
     _eager_then_compiled("regression", build, 30)
+
+
+# ---- guards on what the step reads (issue 22): the Python values it reaches, not only its tensors ---------
+def _twice(build, steps, change=None, n=90, **compile_args):
+    """Train eagerly, then compiled, from one seed on the same batches; ``build()`` gives (train_step, net, opt,
+    things) and ``change(i, things)`` runs before call i.  Returns (eager state, compiled state, the compiled step,
+    warnings of the compiled run)."""
+    X, y = _data("regression", np.float64)
+    finals = []
+    for compiled in (False, True):
+        tg.manual_seed(0)
+        train_step, net, opt, things = build()
+        step = tg.compile(train_step, **compile_args) if compiled else train_step
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for i, (xb, yb) in enumerate(_batches(X[:n], y[:n], steps)):
+                if change is not None:
+                    change(i, things)
+                step(xb, yb)
+        finals.append(_state(net, things.get("opt", opt)) + [p.detach().numpy().copy() for p in net.parameters()])
+    return finals[0], finals[1], step, [str(w.message) for w in caught if "tinygrad_lr.compile" in str(w.message)]
+
+
+def _linear():
+    net, loss_fn = nn.Linear(3, 1, dtype=tg.float64), nn.MSELoss()
+    return net, loss_fn, optim.SGD(net.parameters(), lr=0.05)
+
+
+def test_case_1_a_trainer_whose_optimizer_is_replaced_gives_the_eager_result():
+    """trainer.opt = SGD(..., lr=0) freezes the model: the compiled step must stop moving the weights too."""
+    class Trainer:
+        def __init__(self):
+            self.net, self.loss_fn, self.opt = _linear()
+
+        def step(self, xb, yb):
+            loss = self.loss_fn(self.net(xb), yb)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+            return loss
+
+    def build():
+        trainer = Trainer()
+        return trainer.step, trainer.net, trainer.opt, {"trainer": trainer}
+
+    def change(i, things):
+        if i == 8:
+            trainer = things["trainer"]
+            trainer.opt = things["opt"] = optim.SGD(trainer.net.parameters(), lr=0)
+
+    eager, compiled, step, caught = _twice(build, 20, change)
+    _assert_same(eager, compiled)
+    assert step.reason is None and step.recompiles >= 1 and step.replays >= 4 and not caught
+
+
+@pytest.mark.parametrize("case", ["loss_switched", "l1_weight_changed"])
+def test_cases_2_and_3_a_config_dict_read_in_the_step_gives_the_eager_result(case):
+    """cfg['loss'] switched from MSELoss() to L1Loss(), or cfg['l1'] from 0 to 0.5, mid-run."""
+    def build():
+        net, _, opt = _linear()
+        cfg = {"loss": nn.MSELoss(), "l1": 0}
+
+        def train_step(xb, yb):
+            loss = cfg["loss"](net(xb), yb)
+            if cfg["l1"]:
+                loss = loss + cfg["l1"] * net.weight.abs().sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+        return train_step, net, opt, {"cfg": cfg}
+
+    def change(i, things):
+        if i == 8:
+            if case == "loss_switched":
+                things["cfg"]["loss"] = nn.L1Loss()
+            else:
+                things["cfg"]["l1"] = 0.5
+
+    eager, compiled, step, caught = _twice(build, 20, change)
+    _assert_same(eager, compiled)
+    assert step.reason is None and step.recompiles >= 1 and step.replays >= 4 and not caught
+    assert "Abs.forward" in step.program and ("HalfSquaredError" not in step.program) == (case == "loss_switched")
+
+
+def test_case_4_a_counter_in_the_step_makes_it_eager_with_one_warning_and_gives_the_eager_result():
+    """``if counter % 5 == 0: loss = loss * 10`` with ``counter += 1`` in the step: its own Python must keep running."""
+    counters = []
+
+    def build():
+        net, loss_fn, opt = _linear()
+        counter = [0]
+        counters.append(counter)
+
+        def train_step(xb, yb):
+            loss = loss_fn(net(xb), yb)
+            if counter[0] % 5 == 0:
+                loss = loss * 10
+            counter[0] += 1
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+        return train_step, net, opt, {}
+
+    eager, compiled, step, caught = _twice(build, 12)
+    _assert_same(eager, compiled)
+    assert counters[0][0] == counters[1][0] == 12
+    assert len(caught) == 1 and "counter[0] went from 0 to 1" in caught[0] and "out of the step" in caught[0]
+    assert step.replays == 0 and "changes Python state it reads" in step.reason
+
+
+def test_a_python_number_read_in_the_step_is_a_guard_and_the_recompile_limit_still_holds():
+    """A number that changes every call (read, not written, by the step): recorded again each time, then eager
+    with one warning past the limit, and the eager result throughout."""
+    def build():
+        net, loss_fn, opt = _linear()
+        cfg = {"scale": 1.0}
+
+        def train_step(xb, yb):
+            loss = loss_fn(net(xb), yb) * cfg["scale"]
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+        return train_step, net, opt, {"cfg": cfg}
+
+    def change(i, things):
+        things["cfg"]["scale"] = 1.0 + 0.01 * (i // 2)  # the same value for two calls: a program, used once
+
+    eager, compiled, step, caught = _twice(build, 60, change)
+    _assert_same(eager, compiled)
+    assert len(caught) == 1 and "recorded again" in caught[0] and "cfg['scale'] changed" in caught[0]
+
+
+@pytest.mark.parametrize("change", ["module_setting", "module_replaced", "attribute_of_a_module_of_yours"])
+def test_a_module_setting_changed_between_calls_records_again(change):
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc, self.scale = nn.Linear(3, 1, dtype=tg.float64), 1.0
+
+        def forward(self, x):
+            return self.fc(x) * self.scale
+
+    def build():
+        net, loss_fn = Scaled(), nn.MSELoss()
+        opt = optim.SGD(net.parameters(), lr=0.05)
+
+        def train_step(xb, yb):
+            loss = loss_fn(net(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+        return train_step, net, opt, {"net": net, "loss_fn": loss_fn}
+
+    def apply(i, things):
+        if i == 8:
+            net = things["net"]
+            if change == "module_setting":
+                things["loss_fn"].reduction = "sum"
+            elif change == "module_replaced":
+                old = net.fc
+                net.fc = nn.Linear(3, 1, dtype=tg.float64)
+                net.fc.weight, net.fc.bias = old.weight, old.bias   # the same parameters, in another module
+            else:
+                net.scale = 0.5
+
+    eager, compiled, step, caught = _twice(build, 20, apply)
+    _assert_same(eager, compiled)
+    assert step.reason is None and step.recompiles >= 1 and not caught
+
+
+def test_an_attribute_added_to_a_module_between_calls_records_again():
+    """A new attribute of a module (here one forward reads by its name as a string; a hook's registry is another)
+    means other Python around forward: a new recording."""
+    class Lazy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 1, dtype=tg.float64)
+
+        def forward(self, x):
+            return self.fc(x) * getattr(self, "gain", 1.0)
+
+    def build():
+        net, loss_fn = Lazy(), nn.MSELoss()
+        opt = optim.SGD(net.parameters(), lr=0.05)
+
+        def train_step(xb, yb):
+            loss = loss_fn(net(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+        return train_step, net, opt, {"net": net}
+
+    def change(i, things):
+        if i == 8:
+            things["net"].gain = 3.0
+
+    eager, compiled, step, caught = _twice(build, 20, change)
+    _assert_same(eager, compiled)
+    assert step.reason is None and step.recompiles >= 1 and not caught
+
+
+# ---- side effects the program would skip: the step stays eager, with one warning ----------------------------
+@pytest.mark.parametrize("effect", ["list_append", "attribute_counter", "print", "global_counter", "new_tensor"])
+def test_a_step_with_side_effects_stays_eager_with_one_warning_saying_what_changed(effect, capsys):
+    seen = {}
+
+    class Trainer:
+        def __init__(self):
+            self.net, self.loss_fn, self.opt = _linear()
+            self.n, self.history, self.last = 0, [], None
+
+        def step(self, xb, yb):
+            loss = self.loss_fn(self.net(xb), yb)
+            if effect == "list_append":
+                self.history.append(loss.detach())
+            elif effect == "attribute_counter":
+                self.n += 1
+            elif effect == "print":
+                print("one more step")
+            elif effect == "global_counter":
+                _COUNTS[0] += 1
+            else:
+                self.last = loss
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+            return loss
+
+    def build():
+        trainer = seen["trainer"] = Trainer()
+        return trainer.step, trainer.net, trainer.opt, {}
+
+    _COUNTS[0] = 0
+    eager, compiled, step, caught = _twice(build, 12)
+    _assert_same(eager, compiled)
+    assert step.replays == 0 and len(caught) == 1, caught
+    words = {"list_append": "the length of self.history went from 0 to 1",
+             "attribute_counter": "self.n went from 0 to 1",
+             "print": "the step prints", "global_counter": "_COUNTS[0] went from 12 to 13",   # (eager counted 12)
+             "new_tensor": "self.last went from None to a Tensor"}[effect]
+    assert words in caught[0] and words in step.reason
+    trainer = seen["trainer"]
+    assert (len(trainer.history), trainer.n) == ((12, 0) if effect == "list_append" else
+                                                 (0, 12) if effect == "attribute_counter" else (0, 0))
+    if effect == "print":
+        assert capsys.readouterr().out.count("one more step") == 24   # eager 12 times, compiled 12 times
+
+
+_COUNTS = [0]
+
+
+# ---- the guards do not over-trigger: what changes outside the step, or is not read, is no new recording ------
+def _recordings_alone(build, steps=40, n=90):
+    """How many calls a step of ``build()`` records when nothing changes (the baseline of the tests below)."""
+    X, y = _data("regression", np.float64)
+    tg.manual_seed(0)
+    step = tg.compile(build()[0])
+    for xb, yb in _batches(X[:n], y[:n], steps):
+        step(xb, yb)
+    return step.recordings
+
+
+def test_a_scheduler_the_step_reaches_changing_lr_is_no_new_recording():
+    class Trainer:
+        def __init__(self):
+            self.net, self.loss_fn, self.opt = _linear()
+            self.sched = optim.lr_scheduler.StepLR(self.opt, step_size=1, gamma=0.9)
+
+        def step(self, xb, yb):
+            loss = self.loss_fn(self.net(xb), yb)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+            if self.sched is None:   # the step reaches the scheduler (a guard on it), and never steps it
+                pass
+            return loss
+
+    def build():
+        trainer = Trainer()
+        return trainer.step, trainer.net, trainer.opt, {"trainer": trainer}
+
+    def change(i, things):
+        if i % 9 == 8:
+            things["trainer"].sched.step()   # lr: an input of the program
+
+    eager, compiled, step, caught = _twice(build, 40, change)
+    _assert_same(eager, compiled)
+    assert step.recompiles == 0 and step.recordings == _recordings_alone(build) and not caught
+    assert step.replays >= 30
+
+
+def test_a_loop_counter_outside_the_step_is_no_new_recording():
+    """A training loop at the top of a script: its counter ``step`` is a global, and the step calls ``opt.step()``
+    and reads the global ``cfg``.  The bytecode tells a global the step loads from an attribute it uses."""
+    source = """
+import tinygrad_lr as tg
+from tinygrad_lr import nn, optim
+tg.manual_seed(0)
+net, loss_fn = nn.Linear(3, 1, dtype=tg.float64), nn.MSELoss()
+opt = optim.SGD(net.parameters(), lr=0.05)
+cfg = {"scale": 2.0}
+
+def train_step(xb, yb):
+    loss = loss_fn(net(xb), yb) * cfg["scale"]
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss
+
+run = tg.compile(train_step) if COMPILED else train_step
+for step, (xb, yb) in enumerate(BATCHES):
+    epoch = step // 9
+    run(xb, yb)
+"""
+    X, y = _data("regression", np.float64)
+    finals = []
+    for compiled in (False, True):
+        ns = {"COMPILED": compiled, "BATCHES": list(_batches(X[:90], y[:90], 40))}
+        exec(source, ns)
+        finals.append((_state(ns["net"], ns["opt"]), ns["run"]))
+    _assert_same(finals[0][0], finals[1][0])
+    run = finals[1][1]
+    assert run.reason is None and run.recompiles == 0 and run.recordings == 3 and run.replays >= 30
+
+
+def test_reading_len_of_the_loader_in_the_step_is_no_new_recording():
+    X, y = _data("regression", np.float64)
+    finals = []
+    for compiled in (False, True):
+        tg.manual_seed(0)
+        net, loss_fn, opt = _linear()
+        loader = tg.data.DataLoader(tg.data.TensorDataset(tg.from_numpy(X[:90]), tg.from_numpy(y[:90])),
+                                    batch_size=BATCH, shuffle=True, generator=tg.Generator().manual_seed(0))
+
+        def train_step(xb, yb):
+            loss = loss_fn(net(xb), yb) / len(loader)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = tg.compile(train_step) if compiled else train_step
+        for _ in range(4):
+            for xb, yb in loader:
+                run(xb, yb)
+        finals.append((_state(net, opt), run))
+    _assert_same(finals[0][0], finals[1][0])
+    run = finals[1][1]
+    assert run.reason is None and run.recompiles == 0 and run.recordings == 3 and run.replays >= 25
+
+
+def test_attributes_the_step_never_names_may_change_outside_it():
+    """The loop keeps a history on the trainer and sets its epoch: the step never reads them, so no new recording."""
+    class Trainer:
+        def __init__(self):
+            self.net, self.loss_fn, self.opt = _linear()
+            self.history, self.epoch = [], 0
+
+        def step(self, xb, yb):
+            loss = self.loss_fn(self.net(xb), yb)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+            return loss
+
+    def build():
+        trainer = Trainer()
+        return trainer.step, trainer.net, trainer.opt, {"trainer": trainer}
+
+    def change(i, things):
+        things["trainer"].history.append(i)
+        things["trainer"].epoch = i // 9
+
+    eager, compiled, step, caught = _twice(build, 40, change)
+    _assert_same(eager, compiled)
+    assert step.recompiles == 0 and step.recordings == _recordings_alone(build) and not caught
+
+
+# ---- the safety net: a replay now and then runs beside the eager step -----------------------------------------
+def _broken_programs(monkeypatch):
+    """Every program built from now on adds 1e-3 to the weight after the update: a miscompiled program."""
+    from tinygrad_lr.jit import program
+    emit = program.Program._emit
+
+    def broken(self, title):
+        return emit(self, title).replace("    return (", "    weight += 1e-3\n    return (", 1)
+    monkeypatch.setattr(program.Program, "_emit", broken)
+
+
+def test_the_safety_net_catches_a_wrong_program_at_its_second_replay(monkeypatch):
+    _broken_programs(monkeypatch)
+    run, net, opt = _pair(lambda p: optim.SGD(p, lr=0.05))
+    X, y = _data("regression", np.float64)
+    batches = _batches(X[:90], y[:90], 100)
+    _warm(run, batches, 4)   # recorded three times (.grad None the first time), then replayed once
+    assert run.recordings == 3 and run.replays == 1 and run.reason is None
+    with pytest.raises(RuntimeError, match=r"replay 2 of the program .* disagree on weight \(max difference 0.001\)"
+                                           r".*please report it.*verify=False"):
+        run(*next(batches))
+    assert "safety net" in run.reason
+    _warm(run, batches, 3)   # eager from then on
+    assert run.replays == 1
+
+
+def test_without_the_safety_net_a_wrong_program_goes_unseen(monkeypatch):
+    _broken_programs(monkeypatch)
+    X, y = _data("regression", np.float64)
+    finals = []
+    for compiled in (False, True):
+        run, net, opt = _pair(lambda p: optim.SGD(p, lr=0.05))
+        if not compiled:
+            run = run.fn
+        else:
+            run = tg.compile(run.fn, verify=False)
+        _warm(run, _batches(X[:90], y[:90], 100), 10)
+        finals.append((net.weight.detach().numpy().copy(), run))
+    run = finals[1][1]
+    assert run.reason is None and run.replays == 7 and run.verified == 0
+    assert np.abs(finals[1][0] - finals[0][0]).min() > 1e-3   # silently wrong: 1e-3 too much at each replay
+
+
+def test_the_safety_net_runs_on_a_sparse_schedule_and_agrees_on_a_correct_step():
+    run = _assert_compiled_equals_eager("classes", np.float64, lambda p: optim.Adam(p, lr=0.01), hidden=8)
+    # two programs (a full batch, the short last one), each checked at its 2nd, 4th, 8th, ... replay
+    assert 6 <= run.verified <= 12 and run.replays + run.verified + run.recordings == 100

@@ -14,6 +14,9 @@ from tinygrad_lr import nn, optim
 from tinygrad_lr.optim import lr_scheduler
 
 EPOCHS = 100
+# These tests step schedulers alone to read their rates; PyTorch's warning for a scheduler stepped before its
+# optimizer (test_scheduler_order.py tests it) is not what they are about.
+pytestmark = pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before:UserWarning")
 
 
 def _two_groups(framework, ones, name="SGD", **options):

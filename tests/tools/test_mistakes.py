@@ -216,6 +216,78 @@ def _pickled(tmp):
     tinygrad_lr.load(path)
 
 
+def _text_npy(tmp):
+    np.save(tmp / "names.npy", np.array(["alice", "bob"]))
+    tinygrad_lr.load(tmp / "names.npy")
+
+
+def _complex_npz(tmp):
+    np.savez(tmp / "spectrum.npz", spectrum=np.fft.fft(np.arange(4.0)))
+    tinygrad_lr.load(tmp / "spectrum.npz")
+
+
+def _edited_structure(tmp):
+    path = _checkpoint(tmp)
+    with np.load(path) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    header = str(arrays["__tinygrad_lr__"])                  # the JSON of the structure
+    arrays["__tinygrad_lr__"] = np.array(header.replace('"version": 1', '"version": "1"'))   # another program's edit
+    np.savez(path, **arrays)
+    tinygrad_lr.load(path)
+
+
+def _huge_header(tmp):
+    path = tmp / "model.npy"
+    with open(path, "wb") as fh:                             # the header of a 745 GiB array, then 24 bytes
+        np.lib.format.write_array_header_1_0(fh, {"descr": "<f8", "fortran_order": False, "shape": (100000, 1000000)})
+        fh.write(bytes(24))
+    tinygrad_lr.load(path)
+
+
+def _load_text_mode(tmp):
+    with open(_checkpoint(tmp)) as fh:                       # open() reads text unless told 'rb'
+        tinygrad_lr.load(fh)
+
+
+def _save_text_mode(tmp):
+    with open(tmp / "checkpoint.npz", "w") as fh:
+        tinygrad_lr.save(_net().state_dict(), fh)
+
+
+def _load_after_the_with_block(tmp):
+    with open(_checkpoint(tmp), "rb") as fh:
+        pass
+    tinygrad_lr.load(fh)
+
+
+def _load_a_write_mode_file(tmp):
+    with open(tmp / "checkpoint.npz", "wb") as fh:
+        tinygrad_lr.load(fh)
+
+
+def _load_from_a_pipe(tmp):
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    with open(read_end, "rb") as pipe:                       # like sys.stdin.buffer or a subprocess's stdout
+        tinygrad_lr.load(pipe)
+
+
+def _link(tmp, name, to):
+    link = tmp / name
+    if link.is_symlink():
+        link.unlink()
+    link.symlink_to(to)
+    return link
+
+
+def _save_over_a_symlink(tmp):
+    (tmp / "run-7").mkdir(exist_ok=True)
+    target = _checkpoint(tmp / "run-7")
+    link = _link(tmp, "latest.npz", target)                  # latest.npz -> run-7/checkpoint.npz
+    tinygrad_lr.save({"step": 8}, link)
+    return link, target
+
+
 def _file(tmp, name, content):
     path = tmp / name
     path.write_bytes(content)
@@ -381,9 +453,9 @@ MISTAKES = [
             r"operations are recorded.*with tinygrad_lr\.no_grad\(\):",
             fix="with tinygrad_lr.no_grad(): w -= lr * w.grad (and then w.grad = None)"),
     Mistake("rebinding-the-parameter", "Updating by hand with w = w - lr * w.grad",
-            _rebind_the_parameter, check=_checks(lambda w: not w.is_leaf and w.grad is None),
+            _rebind_the_parameter, check=_checks(lambda w: not w.is_leaf and _grad_quietly(w) is None),
             seen="no error, as in PyTorch: w is now a new tensor computed from the old one (not a leaf), "
-                 "so w.grad stays None and the next update fails",
+                 "so w.grad stays None (with PyTorch's warning, see grad-of-a-non-leaf) and the next update fails",
             fix="update in place under no_grad: with tinygrad_lr.no_grad(): w -= lr * w.grad"),
     Mistake("forgot-requires-grad", "Forgetting requires_grad=True on the weights",
             _forgot_requires_grad, RuntimeError,
@@ -396,6 +468,16 @@ MISTAKES = [
     Mistake("grad-before-backward", "Reading w.grad before any backward()",
             _grad_before_backward, check=_checks(lambda g: g is None),
             seen="None, as in PyTorch", fix="call loss.backward() first"),
+    Mistake("grad-of-a-non-leaf", "Reading .grad of a tensor computed by an op (the model's output, a hidden layer)",
+            lambda tmp: _grad_of_a_non_leaf(), check=_checks(lambda r: r == (None, 1)),
+            seen="None, with PyTorch's UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is "
+                 "being accessed … use .retain_grad() on the non-leaf Tensor",
+            fix="read the parameters' .grad (the leaves); for a hidden value call h.retain_grad() before backward()"),
+    Mistake("scheduler-before-optimizer", "Calling scheduler.step() before trainer.step() (the order before PyTorch 1.1)",
+            lambda tmp: _scheduler_before_optimizer(), check=_checks(lambda warned: warned == 1),
+            seen="PyTorch's UserWarning, once: Detected call of `lr_scheduler.step()` before `optimizer.step()` … "
+                 "(the schedule skips its first learning rate)",
+            fix="trainer.step() for every batch, then scheduler.step() once per epoch"),
     Mistake("zero-a-missing-grad", "w.grad.zero_() after zero_grad() (which sets .grad to None)",
             _zero_a_missing_grad, AttributeError, r"'NoneType' object has no attribute 'zero_'",
             fix="trainer.zero_grad() is enough (or zero_grad(set_to_none=False) to keep zero tensors)"),
@@ -549,6 +631,57 @@ MISTAKES = [
             lambda tmp: optim.SGD(_net().parameters(), lr=0.1).load_state_dict(_net().state_dict()), ValueError,
             r"^load_state_dict: expected the dict made by optimizer\.state_dict\(\), with 'state' and "
             r"'param_groups' entries", fix="save and load model.state_dict() and trainer.state_dict() separately"),
+    Mistake("load-text-array", "Loading a .npy or .npz of text or records (np.save of strings, a structured array)",
+            _text_npy, ValueError,
+            r"^load: '.*names\.npy' is not a valid tinygrad_lr checkpoint: its array holds text \(dtype <U5\), not "
+            r"numbers; tensors hold bool, int and float numbers; read the file with np\.load\(path\)",
+            fix="np.load(path) for text and records; a tensor holds numbers"),
+    Mistake("load-complex-array", "Loading a .npz of complex numbers (an FFT's output)", _complex_npz, ValueError,
+            r"^load: '.*spectrum\.npz' is not a valid tinygrad_lr checkpoint: the array 'spectrum' is complex128, "
+            r"which is not supported: tensors hold bool, int and float numbers; .*\.real and \.imag parts",
+            fix="z = np.load(path)['spectrum']; tensor(z.real), tensor(z.imag)"),
+    Mistake("load-edited-structure", "Loading a checkpoint whose structure another program rewrote (the version as "
+            "\"1\", a list as a dict key)", _edited_structure, ValueError,
+            r"^load: '.*checkpoint\.npz' is not a valid tinygrad_lr checkpoint: its format version is '1' \(str\), not "
+            r"a positive integer", fix="change the state_dict in Python and save it with tinygrad_lr.save"),
+    Mistake("load-huge-header", "Loading a .npy whose header declares far more data than the file holds (745 GiB)",
+            _huge_header, ValueError,
+            r"^load: '.*model\.npy' is not a valid tinygrad_lr checkpoint: its array declares 745\.1 GiB \(shape "
+            r"\(100000, 1000000\), float64\) but the file holds 24 bytes for it",
+            fix="get the file again: its header is damaged (nothing was allocated)"),
+    Mistake("load-text-mode-file", "tinygrad_lr.load(open(path)): a file object opened in text mode",
+            _load_text_mode, TypeError,
+            r"^load: the file object is open in text mode, but a checkpoint is binary; open it in binary mode "
+            r"\('rb'\)", fix="open(path, 'rb'), or pass the path itself"),
+    Mistake("save-text-mode-file", "tinygrad_lr.save(obj, open(path, 'w')): a file object opened in text mode",
+            _save_text_mode, TypeError,
+            r"^save: the file object is open in text mode, but a checkpoint is binary; open it in binary mode "
+            r"\('wb'\)", fix="open(path, 'wb'), or pass the path itself"),
+    Mistake("load-a-closed-file", "Calling load(fh) after the with open(...) block has closed fh",
+            _load_after_the_with_block, ValueError,
+            r"^load: the file object is closed; call load inside the with block that opened it",
+            fix="call load inside the with block, or pass the path"),
+    Mistake("load-a-write-mode-file", "load(fh) with fh opened for writing ('wb')", _load_a_write_mode_file,
+            ValueError, r"^load: the file object is not open for reading; open it with open\(path, 'rb'\)",
+            fix="open(path, 'rb')"),
+    Mistake("load-from-a-pipe", "Loading from a pipe (sys.stdin.buffer, a subprocess's stdout)", _load_from_a_pipe,
+            ValueError, r"^load: the file object cannot seek \(a pipe or a socket\?\)",
+            fix="tinygrad_lr.load(io.BytesIO(pipe.read()))"),
+    Mistake("save-to-a-directory", "Saving to a directory's path (the run's folder) instead of a file in it",
+            lambda tmp: tinygrad_lr.save(_net().state_dict(), tmp), IsADirectoryError,
+            r"^save: '.*' is a directory; save to a file inside it", fix="os.path.join(run_dir, 'checkpoint.npz')"),
+    Mistake("save-over-a-symlink", "Saving over a symbolic link (latest.npz -> run-7/checkpoint.npz)",
+            _save_over_a_symlink,
+            check=_checks(lambda pair: pair[0].is_symlink() and tinygrad_lr.load(pair[1]) == {"step": 8}),
+            seen="the file the link points to is replaced, atomically, and the link stays (as with open(path, 'wb') "
+                 "and torch.save)", fix="nothing to do"),
+    Mistake("save-over-a-link-loop", "Saving over a symbolic link that points back to itself",
+            lambda tmp: tinygrad_lr.save({}, _link(tmp, "loop.npz", tmp / "loop.npz")), OSError,
+            r"^save: '.*loop\.npz' is a symbolic link in a loop", fix="point the link at a file, or remove it"),
+    Mistake("complex-data", "Making a tensor of complex numbers (an FFT's output, np.roots)",
+            lambda tmp: tinygrad_lr.tensor(np.fft.fft(np.arange(4.0))), TypeError,
+            r"^tensor: complex128 is not supported: tensors hold bool, int or float numbers, not complex ones",
+            fix="tensor(z.real) and tensor(z.imag), or tensor(np.abs(z))"),
     # ---- optimizers and schedules beyond SGD (helpers below the list) ---------------------------
     Mistake("adam-beta-of-one", "Adam with a beta of 1 (or above): the running averages would never move",
             lambda tmp: optim.Adam(_net().parameters(), betas=(1.0, 0.999)), ValueError,
@@ -672,6 +805,40 @@ MISTAKES = [
             lambda tmp: optim.lr_scheduler.ReduceLROnPlateau(optim.SGD(_net().parameters(), lr=0.1)).step(),
             TypeError, r"^ReduceLROnPlateau\.step\(\) needs the value it watches, once per epoch",
             fix="scheduler.step(val_loss) once per epoch"),
+    # ---- PyTorch habits: hooks, grad modes, both doors in one program (helpers below the list) ---
+    Mistake("hook-on-a-constant", "register_hook on a tensor that does not require grad (the data, a detached value)",
+            lambda tmp: X.register_hook(print), RuntimeError,
+            r"^register_hook: cannot register a hook on a tensor that doesn't require gradient",
+            fix="hook a parameter, or a value computed from one: only those get gradients"),
+    Mistake("backward-hook-on-the-first-layer", "A full backward hook on the first layer (its input, the data, needs "
+            "no gradient)", lambda tmp: _backward_hook_on_the_first_layer(),
+            check=_checks(lambda r: r == (1, (None,))),
+            seen="PyTorch's UserWarning: Full backward hook is firing when gradients are computed with respect to "
+                 "module outputs since no inputs require gradients; grad_input is (None,)",
+            fix="nothing to do: grad_output is the layer's output gradient (hook a later layer to see a grad_input)"),
+    Mistake("backward-hook-returns-too-many", "A full backward hook returning more gradients than grad_input has",
+            lambda tmp: _backward_hook_returning_two(), RuntimeError,
+            r"^full backward hook returned an invalid number of grad_input, got 2, but expected 1",
+            fix="return a tuple as long as grad_input (one entry per positional argument of forward), or None"),
+    Mistake("deprecated-backward-hook", "module.register_backward_hook(hook), deprecated in PyTorch",
+            lambda tmp: _net().register_backward_hook(lambda m, grad_input, grad_output: None), RuntimeError,
+            r"^register_backward_hook is deprecated in PyTorch .* use register_full_backward_hook\(hook\)",
+            fix="module.register_full_backward_hook(hook): the same hook, with the gradients of the module's inputs"),
+    Mistake("no-grad-with-an-argument", "Giving no_grad an argument: no_grad(x)",
+            lambda tmp: tinygrad_lr.no_grad(X), TypeError,
+            r"^no_grad\(\) takes no arguments \(got one of type Tensor\): write 'with no_grad\(\):'",
+            fix="with tinygrad_lr.no_grad(): ... (or @no_grad / @no_grad() on a function)"),
+    Mistake("set-grad-enabled-without-a-mode", "@set_grad_enabled on a function, without the mode",
+            lambda tmp: tinygrad_lr.set_grad_enabled(_evaluate), TypeError,
+            r"^set_grad_enabled: mode must be True or False, got the function _evaluate; as a decorator: "
+            r"@set_grad_enabled\(False\)",
+            fix="@set_grad_enabled(False), or @no_grad"),
+    Mistake("both-mse-doors", "Using tinygrad_lr.nn.MSELoss (with the ½) and tinygrad_lr.torch.nn.MSELoss "
+            "(PyTorch's) in one program", lambda tmp: _both_mse_doors(), check=_checks(lambda r: r == (1, 2.0)),
+            seen="a UserWarning, once per process: tinygrad_lr.nn's MSELoss gives half the loss and half the "
+                 "gradient of PyTorch's (with SGD, the same lr takes half the step)",
+            fix="import nn from one door: from tinygrad_lr.torch import nn (PyTorch's numbers), or from tinygrad_lr "
+                "import nn (the notes')"),
     # ---- copies, pickles and plots -------------------------------------------------------------
     Mistake("deepcopy-a-non-leaf", "copy.deepcopy of the loss or another tensor computed by an op",
             lambda tmp: __import__("copy").deepcopy(nn.MSELoss()(_net()(X), Y)), RuntimeError,
@@ -715,7 +882,130 @@ MISTAKES = [
             lambda tmp: nn.LayerNorm(4)(tinygrad_lr.randn(2, 3, 5)), ValueError,
             r"^layer_norm: Given normalized_shape=\[4\], expected input with shape \[\*, 4\], but got input of "
             r"size\[2, 3, 5\]", fix="nn.LayerNorm(x.shape[-1]): normalized_shape is the last dims (n_embd)"),
+    # ---- the command, tinygrad-lr (helpers below the list; what you see is the line it exits with) --------
+    Mistake("cli-semicolon-file", "tinygrad-lr fit on a ';'-separated file (a spreadsheet's CSV in many countries) "
+            "without --delimiter", lambda tmp: _cli_semicolon_file(tmp), SystemExit,
+            r"^tinygrad-lr: error: .*data\.csv looks ';'-separated: its header row 'x1;x2;y' has no ',' between the "
+            r"column names; pass --delimiter ';'$",
+            fix="tinygrad-lr fit data.csv --target y --delimiter ';' (a tab-separated file: --delimiter tab)"),
+    Mistake("cli-decimal-commas", "Decimal commas (2,5) in the numbers of a CSV file",
+            lambda tmp: _cli_decimal_commas(tmp), SystemExit,
+            r"^tinygrad-lr: error: the target column 'y' of .*prices\.csv is not numeric: .*\(line 2: '2,5', line 3: "
+            r"'4,5'\); write the decimal commas as points \(1,5 → 1\.5\)",
+            fix="write 2.5: export the file with '.' as the decimal separator"),
+    Mistake("cli-dash-from-a-terminal", "tinygrad-lr fit - (standard input) with nothing piped into it",
+            lambda tmp: _cli_dash_from_a_terminal(tmp), SystemExit,
+            r"^tinygrad-lr: error: the file name '-' reads the CSV from standard input, but nothing is piped in: "
+            r"cat data\.csv \| tinygrad-lr fit - --target y$",
+            fix="give the file's name, or pipe the file in: cat data.csv, piped into tinygrad-lr fit - --target y"),
+    Mistake("cli-dash-twice", "tinygrad-lr compare - - : standard input given twice",
+            lambda tmp: _cli(["compare", "-", "-", "--target", "y"], stdin="x,y\n1,2\n"), SystemExit,
+            r"^tinygrad-lr: error: compare: '-' \(standard input\) is given 2 times; it can be read once",
+            fix="give '-' once, and the other data sets as files"),
+    Mistake("cli-piped-csv", "Piping a CSV file into the command (cat data.csv, piped into tinygrad-lr fit - "
+            "--target y)",
+            lambda tmp: _cli(["fit", "-", "--target", "y", "--method", "closed"], stdin="x,y\n0,1\n1,3\n2,5\n"),
+            check=_checks(lambda out_err: out_err[0].startswith("fit: standard input, 3 rows: y from x")),
+            seen="works, as with most command-line tools: the file name '-' reads standard input, in fit and compare",
+            fix="nothing to do; give '-' once per command"),
+    Mistake("cli-target-near-1e300", "tinygrad-lr fit on data whose target is near 1e300 (its squared residuals "
+            "overflow float64)", lambda tmp: _cli_target_near_1e300(tmp), SystemExit,
+            r"^tinygrad-lr: error: the target 'y' \(values up to 3\.62e\+299\) is too large: the loss "
+            r"½·mean\(\(ŷ − y\)²\) overflows float64 even at the best fit θ\* .*; divide the column by 1e299$",
+            fix="divide the target column by the power of ten the message names"),
+    Mistake("cli-gradient-descent-on-a-huge-target", "Gradient descent (tinygrad-lr fit's default) on a target "
+            "beyond 1e154, whose loss at θ = 0 overflows", lambda tmp: _cli_gradient_descent_on_a_huge_target(tmp),
+            SystemExit,
+            r"^tinygrad-lr: error: gradient descent cannot start: at θ = 0 the loss ½·mean\(y²\) overflows float64 "
+            r"\(the target 'y' has values up to 1\.21e\+160\); divide the column by 1e160, or use --method closed$",
+            fix="--method closed, or divide the target column by 1e160"),
+    Mistake("cli-exact-fit-gaps", "tinygrad-lr compare on data that fit exactly (y an exact linear function of the "
+            "features)", lambda tmp: _cli_exact_compare(tmp),
+            check=_checks(lambda out: "loss − L*" in out[0] and "L* ≈ 0: the data fit exactly" in out[0]),
+            seen="the gap column is the absolute gap, loss − L*, with a line saying why: an L* below "
+                 "1e-12·½·var(y) is rounding noise, and a percentage of it would mean nothing",
+            fix="nothing to do; in --json, loss_gap is the gap and relative_loss_gap is null"),
+    Mistake("cli-fewer-rows-than-features", "tinygrad-lr fit on fewer rows than features (30 samples, 300 features)",
+            lambda tmp: _cli_wide_closed(tmp),
+            check=_checks(lambda out_err: "there are fewer rows (30) than coefficients (301, counting the bias)"
+                          in out_err[1]),
+            seen="a warning line: there are fewer rows (30) than coefficients (301, counting the bias), so many θ fit "
+                 "equally well; the closed form returns the one with the smallest ‖θ‖",
+            fix="--l2 λ (ridge) for a unique fit, or fewer --features"),
 ]
+
+
+# ---- helpers of the PyTorch-habit entries ---------------------------------------------------------
+def _user_warnings(action):
+    """What ``action()`` returns, and the UserWarnings it gave."""
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = action()
+    return result, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def _grad_quietly(t):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return t.grad
+
+
+def _grad_of_a_non_leaf():
+    """(the .grad read, how many warnings said to use retain_grad)."""
+    net = _net()
+    out = net(X)
+    nn.MSELoss()(out, Y).backward()
+    grad, messages = _user_warnings(lambda: out.grad)
+    return grad, sum("use .retain_grad() on the non-leaf Tensor" in m for m in messages)
+
+
+def _scheduler_before_optimizer():
+    """How many times a 3-epoch loop stepping the scheduler first warns."""
+    net = _net()
+    trainer = optim.SGD(net.parameters(), lr=0.1)
+    scheduler = optim.lr_scheduler.StepLR(trainer, step_size=1)
+
+    def loop():
+        for _ in range(3):
+            nn.MSELoss()(net(X), Y).backward()
+            scheduler.step()
+            trainer.step()
+    return sum("before `optimizer.step()`" in m for m in _user_warnings(loop)[1])
+
+
+def _backward_hook_on_the_first_layer():
+    """(how many warnings said the hook fires on the outputs, the grad_input the hook got)."""
+    net, seen = _net(), []
+    net.register_full_backward_hook(lambda m, grad_input, grad_output: seen.append(grad_input))
+    _, messages = _user_warnings(lambda: nn.MSELoss()(net(X), Y).backward())
+    return sum("no inputs require gradients" in m for m in messages), seen[0]
+
+
+def _backward_hook_returning_two():
+    layer = nn.Tanh()
+    layer.register_full_backward_hook(lambda m, grad_input, grad_output: (grad_input[0], grad_input[0]))
+    layer(tinygrad_lr.ones(2, requires_grad=True)).sum().backward()
+
+
+def _evaluate():
+    pass
+
+
+def _both_mse_doors():
+    """(how many warnings a program mixing both doors gets, the ratio of their losses), from no door used."""
+    import tinygrad_lr.torch as torch
+    from tinygrad_lr.nn import loss as loss_module
+    used = set(loss_module._DOORS_USED)
+    loss_module._DOORS_USED.clear()      # tests/conftest.py noted both doors for the rest of the suite
+    try:
+        def program():
+            return [(nn.MSELoss()(X, X + 1), torch.nn.MSELoss()(X, X + 1)) for _ in range(3)]
+        pairs, messages = _user_warnings(program)
+    finally:
+        loss_module._DOORS_USED.update(used)
+    return sum("half the loss and half the gradient" in m for m in messages), pairs[0][1].item() / pairs[0][0].item()
 
 
 def _best_state_dict(tmp):
@@ -782,6 +1072,71 @@ class _ListNet(nn.Module):
         self.layers = [nn.Linear(2, 8), nn.Linear(8, 1)]
 
 
+# ---- helpers of the command entries at the end of the list (tinygrad-lr, run in-process) ------------
+def _cli(argv, stdin=None):
+    """Run ``tinygrad-lr argv``: (stdout, stderr), or SystemExit carrying the error line the program exits with."""
+    import contextlib
+    import io
+    from tinygrad_lr import cli
+    out, err, saved = io.StringIO(), io.StringIO(), sys.stdin
+    sys.stdin = io.StringIO(stdin) if isinstance(stdin, str) else (stdin or saved)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = cli.main([str(a) for a in argv], exit=False)
+    finally:
+        sys.stdin = saved
+    if status:
+        raise SystemExit(err.getvalue().strip())
+    return out.getvalue(), err.getvalue()
+
+
+def _csv(path, X, y, delimiter=","):
+    names = [f"x{k + 1}" for k in range(X.shape[1])] + ["y"]
+    np.savetxt(path, np.c_[X, y], delimiter=delimiter, header=delimiter.join(names), comments="", fmt="%.17g")
+    return path
+
+
+def _cli_semicolon_file(tmp):
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    _cli(["fit", _csv(tmp / "data.csv", X, X @ [1.5, -2.0], delimiter=";"), "--target", "y"])
+
+
+def _cli_decimal_commas(tmp):
+    path = tmp / "prices.csv"
+    path.write_text("x;y\n1;2,5\n2;4,5\n")
+    _cli(["fit", path, "--target", "y", "--delimiter", ";"])
+
+
+def _cli_dash_from_a_terminal(tmp):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    _cli(["fit", "-", "--target", "y"], stdin=Terminal())
+
+
+def _cli_target_near_1e300(tmp):
+    X = np.random.default_rng(0).normal(size=(50, 2)) * 3e299
+    _cli(["fit", _csv(tmp / "huge.csv", X, X @ [0.5, 0.2]), "--target", "y", "--method", "closed"])
+
+
+def _cli_gradient_descent_on_a_huge_target(tmp):
+    X = np.random.default_rng(0).normal(size=(40, 2)) * 1e160
+    _cli(["fit", _csv(tmp / "big.csv", X, X @ [0.5, 0.2]), "--target", "y", "--standardize", "--quiet"])
+
+
+def _cli_exact_compare(tmp):
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    return _cli(["compare", _csv(tmp / "exact.csv", X, X @ [1.5, -2.0] + 0.7), "--target", "y", "--quiet"])
+
+
+def _cli_wide_closed(tmp):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 300))
+    return _cli(["fit", _csv(tmp / "wide.csv", X, X[:, 0]), "--target", "y", "--method", "closed"])
+
+
 BY_ID = {m.id: m for m in MISTAKES}
 assert len(BY_ID) == len(MISTAKES), "mistake ids must be unique"
 
@@ -821,6 +1176,12 @@ def test_the_catalogue_covers_the_issue():
 # ============================================================================
 # the core ops' mistakes: one message each, starting with the op's name
 # ============================================================================
+def _backward_with_hook(hook):
+    w = tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(hook)
+    (w * 2).sum().backward()
+
+
 def _backward_through_a_product_twice():
     w = tensor([1.0, 2.0], requires_grad=True)
     loss = (w * w).sum()
@@ -1031,6 +1392,15 @@ OP_MISTAKES = {
     "None among numbers": (
         lambda: tensor([1.0, None]), TypeError,
         r"^tensor: data must be numbers .*got None of type NoneType"),
+    "complex numbers": (
+        lambda: tensor([1.0, 2j]), TypeError,
+        r"^tensor: complex128 is not supported: tensors hold bool, int or float numbers.*\.real.*\.imag"),
+    "an object array of numbers": (
+        lambda: tensor(np.array([1, 2], dtype=object)), TypeError,
+        r"^tensor: a NumPy array of dtype object is not supported; convert it first"),
+    "an integer beyond int64": (
+        lambda: tensor([2 ** 70]), TypeError,
+        r"^tensor: the integer 1180591620717411303424 does not fit in int64 .*write it as a float"),
     "a dict": (
         lambda: tensor({"a": 1}), TypeError,
         r"^tensor: cannot make a tensor from dict"),
@@ -1101,6 +1471,13 @@ OP_MISTAKES = {
     "backward computed under no_grad": (
         lambda: tinygrad_lr.no_grad()(lambda: (LEAF * LEAF).sum())().backward(), RuntimeError,
         r"^backward: this tensor does not require grad.*no_grad\(\)"),
+    "register_hook returning another shape": (
+        lambda: _backward_with_hook(lambda g: tinygrad_lr.ones(3)), RuntimeError,
+        r"^register_hook: the hook '<lambda>' returned a gradient of shape \(3,\) and dtype float32, but the gradient "
+        r"it was given has shape \(2,\) and dtype float32; return one of the same shape and dtype"),
+    "register_hook returning a number": (
+        lambda: _backward_with_hook(lambda g: 0.0), TypeError,
+        r"^register_hook: the hook '<lambda>' returned float; a hook returns None or a Tensor"),
     "backward twice": (
         _backward_through_a_product_twice, RuntimeError,
         r"^MulBackward: trying to backward through the graph a second time.*retain_graph=True"),
@@ -1212,7 +1589,7 @@ def what_you_see(mistake, tmp):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             mistake.action(tmp)
-    except Exception as e:
+    except (Exception, SystemExit) as e:         # SystemExit: the error line a command (tinygrad-lr) exits with
         if issubclass(mistake.error, Warning) and caught:
             text, name = str(caught[0].message), mistake.error.__name__
         else:
@@ -1221,7 +1598,7 @@ def what_you_see(mistake, tmp):
         text = " ".join(text.split())
         first = re.match(r"(.{50,}?\.)\s+(?=[A-Z])", text)   # the first sentence says the problem
         text = first.group(1) if first and len(first.group(1)) < 200 else text[:200] + ("…" if len(text) > 200 else "")
-        return f"`{name}: {text}`"
+        return f"`{text}`" if isinstance(e, SystemExit) else f"`{name}: {text}`"
     raise AssertionError(f"{mistake.id}: no error")
 
 

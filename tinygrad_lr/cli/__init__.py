@@ -29,11 +29,13 @@ returns that status instead of raising ``SystemExit`` (for notebooks and scripts
 """
 import io
 import os
+import re
 import sys
+import warnings
 
 from . import check_cmd, compare, demo, fit, graph
 from .csvfile import read_csv
-from .output import PROG, CommandError
+from .output import FLOAT_ERRORS, OVERFLOWED, PROG, CommandError
 from .parser import COMPARE_EPILOG, FIT_EPILOG, build_parser, column_list
 
 __all__ = ["main", "build_parser", "read_csv", "CommandError", "FIT_EPILOG", "COMPARE_EPILOG"]
@@ -76,11 +78,19 @@ def _run(argv, exiting):
     if getattr(args, "features", None) is not None:
         args.features = column_list(args.features)
     try:
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings():      # a NumPy float error nothing caught: one line below, not its warning
+            warnings.filterwarnings("error", FLOAT_ERRORS, RuntimeWarning)
+            return COMMANDS[args.command](args)
     except CommandError as e:
         sys.stdout.flush()
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return e.status
+    except RuntimeWarning as e:
+        if not re.match(FLOAT_ERRORS, str(e)):
+            raise
+        sys.stdout.flush()
+        print(f"{PROG}: error: {OVERFLOWED}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -8,13 +8,12 @@ data, or on one or more CSV files.
 """
 import json
 
-import numpy as np
-
 from . import plots
 from .csvfile import read_csv
 from .output import CommandError, prepare_plot, save_plot, table
 from .parser import check_batch_size, column_list
-from .problem import GD_METHODS, LOSS, LOSS_DEFINITION, LR_FACTOR, NAMES, Problem, synthetic_data
+from .csvfile import STDIN
+from .problem import EXACT, GD_METHODS, LOSS, LOSS_DEFINITION, LR_FACTOR, NAMES, Problem, norm, synthetic_data
 from .training import BATCH_SIZE, COMPARE_METHODS, compare_methods
 
 PLOT_NOTES = {"batch": "smooth, but one step per epoch", "minibatch": "in between", "sgd": "fast but noisy",
@@ -38,8 +37,8 @@ def _compare_report(problem, runs, args):
             "batch_size": run.batch_size, "steps": run.steps, "gradient_evaluations": run.evaluations,
             "loss": run.loss,
             "loss_after_tenth_epoch": run.loss_after(data.n // 10) if run.method in CURVES else None,
-            "loss_gap": gap, "relative_loss_gap": gap / best if best > 0 else None,
-            "distance_to_optimum": float(np.linalg.norm(run.theta - problem.theta_star)),
+            "loss_gap": gap, "relative_loss_gap": problem.relative_gap(run.loss),
+            "distance_to_optimum": norm(run.theta - problem.theta_star),
             "loss_rose": run.rises() if run.method in CURVES else None, "seconds": run.seconds,
             "theta": [float(v) for v in run.theta]})
     return {"data": data.name, "rows": data.n, "features": list(data.features), "target": data.target,
@@ -54,17 +53,18 @@ def _print_compare(problem, runs, report, args):
           + (" (standardized features)" if args.standardize else ""))
     print(f"budget: {args.epochs} epochs = {args.epochs * data.n:,} per-sample gradient evaluations for each "
           "gradient method, all starting from θ = 0")
-    rows = []
+    rows, exact = [], problem.fits_exactly        # L* ≈ 0: the gaps are absolute, loss − L*
     for run, m in zip(runs, report["methods"]):
         reference = run.method == "closed"
         rows.append([run.label, "—" if run.lr is None else f"{run.lr:.4g}", "—" if reference else f"{run.steps:,}",
                      "—" if reference else f"{run.evaluations:,}", _fmt(m["loss_after_tenth_epoch"], 3),
                      f"{run.loss:.6g}",
-                     "—" if m["relative_loss_gap"] is None else f"{100 * m['relative_loss_gap']:+.3f}%",
+                     f"{m['loss_gap']:+.1e}" if exact else f"{100 * m['relative_loss_gap']:+.3f}%",
                      f"{m['distance_to_optimum']:.1e}",
                      "—" if m["loss_rose"] is None else f"{100 * m['loss_rose']:.0f}%",
                      f"{run.seconds:.2f} s"])
-    print(table(["method", "lr", "steps", "grad evals", "after ⅒ epoch", f"loss {LOSS}", "gap to L*", "‖θ − θ*‖",
+    print(table(["method", "lr", "steps", "grad evals", "after ⅒ epoch", f"loss {LOSS}",
+                 "loss − L*" if exact else "gap to L*", "‖θ − θ*‖",
                  "loss rose", "time"], rows, right=(1, 2, 3, 4, 5, 6, 7, 8, 9)))
     _print_summary(problem, runs, args)
 
@@ -98,6 +98,9 @@ def _print_summary(problem, runs, args):
     if args.lr is None and others:
         print("lr: " + ", ".join(f"{r.lr:g} ({NAMES[r.method]})" for r in others) + ", their defaults (see --help)")
     print(f"L* = {problem.best_loss:.6g}: the closed-form optimum (linalg.lstsq on [X 1]); Newton needs one step")
+    if problem.fits_exactly:
+        print(f"L* ≈ 0: the data fit exactly (L* < {EXACT:g}·½·var(y)), so the gaps are absolute, loss − L*, not "
+              "percentages of a rounding error")
 
 
 def cmd_compare(args):
@@ -106,6 +109,9 @@ def cmd_compare(args):
         raise CommandError("compare: --target is required with a data file: name the column to predict", 2)
     if args.epochs < 1:
         raise CommandError(f"--epochs must be at least 1, got {args.epochs}", 2)
+    if args.data.count(STDIN) > 1:
+        raise CommandError(f"compare: '{STDIN}' (standard input) is given {args.data.count(STDIN)} times; it can be "
+                           "read once: give it once", 2)
     datasets = [read_csv(path, args.target, args.features, args.drop_bad_rows, args.delimiter, "compare",
                          exclude=column_list(args.exclude)) for path in args.data] or [synthetic_data(args.seed)]
     for data in datasets:

@@ -7,6 +7,9 @@ missing or non-numeric value in a column that is used is an error naming its
 line (or is skipped with ``drop_bad_rows``).  Every column that is not used is
 named, with the reason, in ``Data.unused``; the ones left out because they are
 not numbers (``$1``, ``1%``, ``0x1``, ``True``, text) also in a note on stderr.
+The file name ``-`` reads standard input (copied to a temporary file first); a
+file that reads as one column which ';', a tab or '|' would split is an error
+that names the ``--delimiter`` to pass.
 
 How a large file is read fast and in little memory:
 
@@ -21,15 +24,20 @@ How a large file is read fast and in little memory:
   filled chunk by chunk: the peak memory is the data itself and one chunk.
 """
 import array
+import contextlib
 import csv
 import itertools
 import math
 import os
+import re
+import shutil
+import sys
+import tempfile
 import warnings
 
 import numpy as np
 
-from .output import CommandError, note
+from .output import PROG, CommandError, note
 from .problem import Data
 from .progress import Progress
 
@@ -38,6 +46,8 @@ CHUNK_BYTES = 1 << 18          # about 256 KB of lines per chunk: a chunk refuse
 SAMPLE_ROWS = 1000             # the rows that decide which columns are numeric
 SHOWN = 3                      # the bad cells or rows a message quotes
 SLOW_LINES = 256               # a refused chunk is halved down to this many lines, then read cell by cell
+STDIN, STDIN_NAME = "-", "standard input"       # the file name that reads standard input, and what messages call it
+DELIMITERS = {",": ("','", ","), ";": ("';'", "';'"), "\t": ("tab", "tab"), "|": ("'|'", "'|'")}  # name, option
 
 
 def _parse_cell(text):
@@ -72,6 +82,8 @@ def _hint(text):
         return "write the percentages as numbers, without '%'"
     if t.lower().lstrip("+-").startswith("0x"):
         return "write the hexadecimal numbers in decimal"
+    if re.fullmatch(r"[+-]?\d*,\d+", t) and not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", t):
+        return "write the decimal commas as points (1,5 → 1.5)"
     if "," in t and _is_number(t.replace(",", "")):
         return "write the numbers without thousands separators"
     return None
@@ -230,6 +242,24 @@ def _header_and_sample(chunks, delimiter, path):
     return header, sample, pending
 
 
+def _count_sample(columns, sample):
+    """Count the numbers, texts and missing cells of each column in the sample rows: all at once when every cell
+    is a finite number (the usual file; a wide one has thousands of columns), else cell by cell."""
+    if all(len(row) == len(columns) for _, row in sample):
+        try:
+            values = np.array([row for _, row in sample], dtype=np.float64)
+        except ValueError:                         # a cell that is not a number: the cells one by one, below
+            values = None
+        if values is not None and np.isfinite(values).all():
+            for column in columns:
+                column.numbers += len(sample)
+            return
+    for line, row in sample:
+        for k, column in enumerate(columns):
+            cell = row[k] if k < len(row) else ""
+            column.count(line, cell, *_parse_cell(cell))
+
+
 def _parse_fast(lines, used, fields, delimiter):
     """NumPy's parser on a chunk: the values of the used columns, or None when a line needs the slow path."""
     if max(line.count(delimiter) for line in lines) >= fields:      # a row may have too many fields
@@ -275,12 +305,24 @@ def _parse_slowly(rows, used, fields, columns, bad):
 # ============================================================================
 # the columns: which are used, and why the others are not
 # ============================================================================
+def _check_delimiter(header, delimiter, path):
+    """A header read as one column that another common delimiter splits into names: the file uses that one."""
+    if len(header) != 1:
+        return
+    for other, (name, option) in DELIMITERS.items():
+        if other != delimiter and len(header[0].split(other)) > 1:
+            raise CommandError(f"{path} looks {name}-separated: its header row {header[0]!r} has no "
+                               f"{DELIMITERS.get(delimiter, (repr(delimiter),))[0]} between the column names; pass "
+                               f"--delimiter {option}", 2)
+
+
 def _check_header(header, path):
+    first = {}                                     # column name → its position (a dict: wide files have thousands)
     for k, name in enumerate(header):
         if not name:
             raise CommandError(f"{path}: column {k + 1} of the header row has no name")
-        if header.index(name) != k:
-            raise CommandError(f"{path}: the header names column {name!r} twice (columns {header.index(name) + 1} "
+        if first.setdefault(name, k) != k:
+            raise CommandError(f"{path}: the header names column {name!r} twice (columns {first[name] + 1} "
                                f"and {k + 1}); column names must be unique")
 
 
@@ -289,13 +331,15 @@ def _choose_columns(path, header, columns, target, features, exclude, command, s
     numeric = [c.name for c in columns if c.numeric]
     by_name = dict(zip(header, columns))
     if not numeric:
+        first = next((c for c in columns if c.texts), None)     # why: the cells of the first column with text
+        why = f"; column {first.name!r}: {first.why_not_numeric(sampled)}" if first else ""
         raise CommandError(f"{path} has no numeric columns (its columns: {', '.join(header)}): linear regression "
-                           "needs numbers")
+                           f"needs numbers{why}")
 
     def check_column(name, role):
         if name not in by_name:
             raise CommandError(f"{path} has no column {name!r}; its columns are: {', '.join(header)}")
-        if name not in numeric:
+        if not by_name[name].numeric:
             raise CommandError(f"{role} column {name!r} of {path} is not numeric: "
                                f"{by_name[name].why_not_numeric(sampled)}; the numeric columns are: "
                                f"{', '.join(numeric)}")
@@ -320,13 +364,14 @@ def _choose_columns(path, header, columns, target, features, exclude, command, s
         if len(set(features)) != len(features):
             twice = next(f for f in features if features.count(f) > 1)
             raise CommandError(f"--features names {twice!r} twice", 2)
-        unused = {name: "not in --features" for name in header if name not in features and name != target}
+        chosen = set(features)
+        unused = {name: "not in --features" for name in header if name not in chosen and name != target}
         return list(features), unused
     unused = {}
     for column in columns:
         if column.name in exclude:
             unused[column.name] = "left out by --exclude"
-        elif column.name not in numeric:
+        elif not column.numeric:
             unused[column.name] = "not numeric: " + column.why_not_numeric(sampled)
     features = [name for name in numeric if name != target and name not in exclude]
     if not features:
@@ -349,56 +394,88 @@ def read_csv(path, target, features=None, drop_bad_rows=False, delimiter=",", co
     line number, or skipped with ``drop_bad_rows``.  ``progress`` draws a progress bar
     on a terminal while a large file is read; ``notes`` False leaves the notes on the
     columns not used to the caller (``note_unused``), to print once the command succeeds.
+    The path ``-`` reads standard input (``cat data.csv | tinygrad-lr fit - --target y``).
     """
+    options = (target, features, drop_bad_rows, delimiter, command, exclude, progress, notes)
+    if os.fspath(path) == STDIN:
+        with _standard_input() as copy:
+            return _read_file(copy, STDIN_NAME, *options)
+    return _read_file(path, os.fspath(path), *options)
+
+
+@contextlib.contextmanager
+def _standard_input():
+    """Standard input, copied to a temporary file: the reader counts the lines before it reads them, and reads
+    the file again when a column turns out not to be numeric."""
+    stream = sys.stdin
+    if stream is None or stream.isatty():
+        raise CommandError(f"the file name '{STDIN}' reads the CSV from standard input, but nothing is piped in: "
+                           f"cat data.csv | {PROG} fit {STDIN} --target y", 2)
+    descriptor, copy = tempfile.mkstemp(prefix="tinygrad-lr-", suffix=".csv")
+    try:
+        with os.fdopen(descriptor, "wb") as f:
+            try:
+                if hasattr(stream, "buffer"):
+                    shutil.copyfileobj(stream.buffer, f)
+                else:                                        # a text stream without bytes underneath (io.StringIO)
+                    f.write(stream.read().encode("utf-8"))
+            except OSError as e:
+                raise CommandError(f"{STDIN_NAME}: cannot read it ({e.strerror or e})") from None
+        yield copy
+    finally:
+        os.remove(copy)
+
+
+def _read_file(path, name, target, features, drop_bad_rows, delimiter, command, exclude, progress, notes):
+    """read_csv of the file at ``path``, called ``name`` in every message (the path, or 'standard input')."""
     exclude, given = list(exclude or []), bool(features)
-    with _reading(path):
+    with _reading(name):
         capacity, size = _count_lines(path)
         with open(path, encoding="utf-8-sig") as f:
             chunks = _chunks(f)
-            header, sample, pending = _header_and_sample(chunks, delimiter, path)
+            header, sample, pending = _header_and_sample(chunks, delimiter, name)
             if header is None:
-                raise CommandError(f"{path} is empty: a CSV file needs a header row naming the columns, then one "
+                raise CommandError(f"{name} is empty: a CSV file needs a header row naming the columns, then one "
                                    "row per sample")
-            _check_header(header, path)
+            _check_delimiter(header, delimiter, name)
+            _check_header(header, name)
             if not sample:
-                raise CommandError(f"{path} has a header row but no data rows")
-            columns = [_Column(name) for name in header]
-            for line, row in sample:
-                for k, column in enumerate(columns):
-                    cell = row[k] if k < len(row) else ""
-                    column.count(line, cell, *_parse_cell(cell))
+                raise CommandError(f"{name} has a header row but no data rows")
+            columns = [_Column(column) for column in header]
+            _count_sample(columns, sample)
             sampled = len(sample) == SAMPLE_ROWS
-            features, unused = _choose_columns(path, header, columns, target, features, exclude, command, sampled)
-            used = [header.index(name) for name in features + [target]]
-            stats = [_Column(name) for name in features + [target]]      # the used columns, on the whole file
+            features, unused = _choose_columns(name, header, columns, target, features, exclude, command, sampled)
+            position = {column: k for k, column in enumerate(header)}
+            used = [position[column] for column in features + [target]]
+            stats = [_Column(column) for column in features + [target]]  # the used columns, on the whole file
             bad, table = _BadRows(), _Table(capacity, len(features))
-            with Progress(total=size / 1e6, label=f"reading {os.path.basename(path)}", unit="MB",
+            with Progress(total=size / 1e6, label=f"reading {os.path.basename(name)}", unit="MB",
                           enabled=progress) as bar:
                 for chunk in itertools.chain(pending, chunks):
-                    _read_chunk(*chunk, used, len(header), delimiter, path, stats, bad, table)
+                    _read_chunk(*chunk, used, len(header), delimiter, name, stats, bad, table)
                     bar.update(f.buffer.tell() / 1e6, f"{table.rows:,} rows")
     not_numeric = [column for column in stats if not column.numeric]
     if not_numeric:      # a used column looked numeric in the first rows, but most of its cells are not numbers
-        return _not_numeric_after_all(not_numeric, path, target, given, drop_bad_rows, delimiter, command, exclude,
-                                      progress, notes)
+        return _not_numeric_after_all(not_numeric, path, name, target, given, drop_bad_rows, delimiter, command,
+                                      exclude, progress, notes)
     X, y = table.X[:table.rows], table.y[:table.rows]
     if bad.lines and not drop_bad_rows:
         shown = "; ".join(f"line {line}: {why}" for line, why in bad.first)
         rest = bad.lines[SHOWN:].tolist()
         more = f"; and {len(rest)} more (lines {_lines(rest)})" if rest else ""
-        raise CommandError(f"{path}: {len(bad.lines)} row(s) with missing or non-numeric values: {shown}{more}. Fix "
+        raise CommandError(f"{name}: {len(bad.lines)} row(s) with missing or non-numeric values: {shown}{more}. Fix "
                            "them, or pass --drop-bad-rows to skip them")
     if bad.lines:
         good = ~np.isnan(y) & ~np.isnan(X).any(axis=1)
         X, y = X[good], y[good]
-        note(f"skipped {len(bad.lines)} row(s) of {path} with missing or non-numeric values (lines "
+        note(f"skipped {len(bad.lines)} row(s) of {name} with missing or non-numeric values (lines "
              f"{_lines(bad.lines.tolist())})")
     if not len(y):
-        raise CommandError(f"{path}: no rows left after skipping the bad ones")
+        raise CommandError(f"{name}: no rows left after skipping the bad ones")
     if np.all(y == y[0]):
-        raise CommandError(f"{path}: the target column {target!r} is constant (every value is {y[0]:g}): there "
+        raise CommandError(f"{name}: the target column {target!r} is constant (every value is {y[0]:g}): there "
                            "is nothing to fit, and R² is undefined")
-    data = Data(os.fspath(path), X, y, features, target, bad.lines.tolist() if drop_bad_rows else [], unused=unused)
+    data = Data(name, X, y, features, target, bad.lines.tolist() if drop_bad_rows else [], unused=unused)
     if notes:
         note_unused(data)
     return data
@@ -440,16 +517,16 @@ def _middle(lines):
     return None if odd else half
 
 
-def _not_numeric_after_all(columns, path, target, given, drop_bad_rows, delimiter, command, exclude, progress,
-                           notes):
+def _not_numeric_after_all(columns, path, name, target, given, drop_bad_rows, delimiter, command, exclude,
+                           progress, notes):
     """Used columns that looked numeric in the first rows but are mostly not numbers: an error for the target and
     for features the user named; features chosen by default are left out (the file is read again without them)."""
     for column in columns:
         if column.name == target or given:
             role = "the target" if column.name == target else "the feature"
-            raise CommandError(f"{role} column {column.name!r} of {path} is not numeric: {column.why_not_numeric()}")
-    data = read_csv(path, target, None, drop_bad_rows, delimiter, command, exclude + [c.name for c in columns],
-                    progress, notes=False)
+            raise CommandError(f"{role} column {column.name!r} of {name} is not numeric: {column.why_not_numeric()}")
+    data = _read_file(path, name, target, None, drop_bad_rows, delimiter, command,
+                      exclude + [c.name for c in columns], progress, notes=False)
     for column in columns:
         data.unused[column.name] = "not numeric: " + column.why_not_numeric()
     if notes:

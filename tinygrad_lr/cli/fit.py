@@ -17,8 +17,8 @@ from . import classification, plots
 from .csvfile import note_unused, read_csv
 from .output import CommandError, check_output_path, note, numerical_failures, prepare_plot, save_plot, table, warn
 from .parser import check_batch_size, column_list
-from .problem import (GD_METHODS, LOSS, LOSS_DEFINITION, RIDGE_DEFINITION, Problem, column_mean_and_std,
-                      standardized_condition, without_constant_condition)
+from .problem import (EXACT, GD_METHODS, LOSS, LOSS_DEFINITION, RIDGE_DEFINITION, Problem, column_mean_and_std,
+                      norm, standardized_condition, without_constant_condition)
 from .optimizers import ADAPTIVE
 from .methods import fit_lbfgs, method_line, print_history
 from .training import BATCH_SIZE, EPOCHS, closed_form, gradient_descent, newton
@@ -104,6 +104,8 @@ def _note_conditioning(problem):
     if problem.constant:
         note(f"the feature(s) {', '.join(problem.constant)} are constant: next to the bias they add nothing, and "
              f"the Hessian AᵀA/n is singular; --exclude {','.join(problem.constant)} leaves them out")
+    if problem.data.n < len(problem.columns):      # fewer rows than coefficients: the closed form's warning says so
+        return
     condition = without_constant_condition(problem)
     if condition <= 1e4 or not math.isfinite(problem.curvature):     # an overflow is an error of its own
         return
@@ -124,8 +126,8 @@ def coefficient_gap(run, problem):
     change it makes in ŷ for a typical x, which compares features in different units.
     """
     theta, star = run.theta, problem.theta_star
-    norm = float(np.linalg.norm(star))
-    relative = float(np.linalg.norm(theta - star)) / norm if norm > 0 else None
+    size = norm(star)
+    relative = norm(theta - star) / size if size > 0 else None
     sigma = problem.std if problem.standardize else column_mean_and_std(problem.data.X)[1]
     sigma = np.where(np.isin(problem.data.features, problem.constant), 0.0, sigma)
     effect = np.abs(theta[:-1] - star[:-1]) * sigma
@@ -134,14 +136,15 @@ def coefficient_gap(run, problem):
     k = int(np.argmax(effect))
     return relative, {"name": problem.data.features[k], "value": float(theta[k]), "closed_form": float(star[k]),
                       "relative_error": float(abs(theta[k] - star[k]) / abs(star[k])) if star[k] else None,
-                      "opposite_sign": bool(theta[k] * star[k] < 0)}
+                      "opposite_sign": bool(np.sign(theta[k]) * np.sign(star[k]) < 0)}
 
 
 def opposite_signs(run, problem):
     """The features whose weight has the other sign than in θ* (both clearly nonzero)."""
     w, w_star = run.theta[:-1], problem.theta_star[:-1]
     tiny = 1e-9 * np.abs(w_star).max(initial=0.0)
-    return [name for name, a, b in zip(problem.data.features, w, w_star) if a * b < 0 and min(abs(a), abs(b)) > tiny]
+    return [name for name, a, b in zip(problem.data.features, w, w_star)
+            if np.sign(a) != np.sign(b) and min(abs(a), abs(b)) > tiny]
 
 
 def _coefficients_warning(run, problem, relative, worst, rel_loss):
@@ -182,7 +185,7 @@ def _save_model(path, run, data, problem):
 def _fit_report(run, problem, args, saved):
     """The --json object (its fields are listed in the epilog of `tinygrad-lr fit --help`)."""
     data = problem.data
-    gap = run.loss - problem.best_loss
+    gap, rel_loss = run.loss - problem.best_loss, problem.relative_gap(run.loss)
     relative, worst = coefficient_gap(run, problem)
     return {
         "data": data.name,
@@ -204,14 +207,13 @@ def _fit_report(run, problem, args, saved):
         "closed_form": {"coefficients": dict(zip(data.features, map(float, problem.theta_star[:-1]))),
                         "bias": float(problem.theta_star[-1]), "loss": problem.best_loss},
         "loss_gap": gap,
-        "relative_loss_gap": gap / problem.best_loss if problem.best_loss > 0 else None,
-        "distance_to_optimum": float(np.linalg.norm(run.theta - problem.theta_star)),
+        "relative_loss_gap": rel_loss,
+        "distance_to_optimum": norm(run.theta - problem.theta_star),
         "relative_distance_to_optimum": relative,
         "worst_coefficient": worst,
         "opposite_signs": opposite_signs(run, problem),
         "condition_number": problem.condition,
-        "coefficients_warning": _coefficients_warning(run, problem, relative, worst,
-                                                      gap / problem.best_loss if problem.best_loss > 0 else None),
+        "coefficients_warning": _coefficients_warning(run, problem, relative, worst, rel_loss),
         "unused_columns": dict(data.unused),
         "steps": run.steps,
         "gradient_evaluations": run.evaluations,
@@ -251,7 +253,9 @@ def _print_fit(run, problem, report, args):
     label = f"{LOSS} + (λ/2)·‖w‖²" if problem.l2 else LOSS
     if problem.l2:
         print(f"ridge: λ = {problem.l2:g} on w (the bias is not penalised); {LOSS} alone: {report['data_loss']:.6g}")
-    print(f"loss {label}: {run.loss:.6g}   (closed form {problem.best_loss:.6g}; gap {gap:+.2g}"
+    exact = (f": the data fit exactly (L* < {EXACT:g}·½·var(y)), so the gap is absolute" if problem.fits_exactly
+             else "")
+    print(f"loss {label}: {run.loss:.6g}   (closed form {problem.best_loss:.6g}{exact}; gap {gap:+.2g}"
           + (f", {100 * rel:+.3g}%" if rel is not None else "") + ")")
     print(f"R²: {report['r2']:.6f}")
     relative, worst = report["relative_distance_to_optimum"], report["worst_coefficient"]
@@ -265,8 +269,11 @@ def _print_fit(run, problem, report, args):
               f"AᵀA/n: {problem.condition:.3g}" + (f"; of the opposite sign: {', '.join(flipped)}" if flipped else ""))
     if data.unused:
         print("not used: " + "; ".join(f"{name} ({why})" for name, why in data.unused.items()))
-    if run.method in GD_METHODS and rel is not None and rel > 0.01:
-        note(f"the fit is still {100 * rel:.3g}% above the best loss: train longer (--epochs), raise --lr, or "
+    # 1% above L*; on data that fit exactly (L* ≈ 0), R² below 1 − 1e-6, i.e. a gap above 1e-6·½·var(y)
+    if run.method in GD_METHODS and (rel > 0.01 if rel is not None else gap > 1e-6 * problem.baseline_loss):
+        above = f"{100 * rel:.3g}% above the best loss" if rel is not None else \
+            f"{gap:.2g} above the best loss, an exact fit (R² = 1)"
+        note(f"the fit is still {above}: train longer (--epochs), raise --lr, or "
              + ("use --method closed" if args.standardize else "try --standardize"))
     if report["saved"]:
         print(f"saved: {report['saved']} (tinygrad_lr.load(path)['model'] is an nn.Linear({len(data.features)}, 1) "

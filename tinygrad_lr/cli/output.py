@@ -5,6 +5,7 @@ line, ``tinygrad-lr: error: ...``, and exits with its status (2 for a bad comman
 line, 1 for the rest).
 """
 import os
+import re
 import sys
 import warnings
 
@@ -14,6 +15,9 @@ from .. import linalg
 from . import plots
 
 PROG = "tinygrad-lr"
+FLOAT_ERRORS = r"(overflow|invalid value|divide by zero) encountered"    # NumPy's RuntimeWarnings, in our words:
+OVERFLOWED = ("the numbers overflowed float64 (values near 1e300, or squares beyond 1.8e308): pass --standardize, or "
+              "rescale the largest columns (divide them by a power of ten)")
 
 
 class CommandError(Exception):
@@ -35,8 +39,9 @@ def warn(text):
 class warnings_as_notes:
     """Collect the library's warnings inside the block and print each as one line on standard error."""
 
-    def __init__(self, columns=None):
+    def __init__(self, columns=None, rows=None):
         self.columns = columns  # names of A's columns, to name those in a rank-deficient warning
+        self.rows = rows        # A's rows: fewer than its columns is a reason of its own
 
     def __enter__(self):
         self._catcher = warnings.catch_warnings(record=True)
@@ -56,12 +61,25 @@ class warnings_as_notes:
 
     def _words(self, message):
         if isinstance(message, linalg.RankDeficientWarning) and self.columns is not None:
-            names = ", ".join(self.columns[c] for c in message.columns)
-            return (f"the columns {names} are linearly dependent (rank {message.rank} of {len(self.columns)}, "
-                    "counting the bias): the best fit is not unique. The closed form returns the one with the "
-                    "smallest ‖θ‖, gradient descent may end at another with the same loss; leave one of them "
-                    "out with --exclude")
+            p = len(self.columns)
+            same = ("the best fit is not unique. The closed form returns the one with the smallest ‖θ‖, gradient "
+                    "descent may end at another with the same loss")
+            if self.rows is not None and self.rows < p:
+                return (f"there are fewer rows ({self.rows}) than coefficients ({p}, counting the bias), so many θ "
+                        f"fit equally well: {same}; --l2 λ (ridge) gives a unique fit, as do fewer --features")
+            names = _names([self.columns[c] for c in message.columns])
+            return (f"the columns {names} are linearly dependent (rank {message.rank} of {p}, counting the bias): "
+                    f"{same}; leave one of them out with --exclude")
+        if isinstance(message, RuntimeWarning) and re.match(FLOAT_ERRORS, str(message)):
+            return OVERFLOWED
         return " ".join(str(message).split())
+
+
+def _names(names, shown=8):
+    """'a, b, c', or 'x0, x1, …, x2999 (3001 columns)' for a long list."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown - 1])}, …, {names[-1]} ({len(names)} columns)"
 
 
 class numerical_failures:

@@ -158,6 +158,8 @@ but the target and --exclude; every other column is named with the reason (in th
 text output, and in --json), and one left out because it is not numeric ('$1', '1%',
 '0x1', 'True', text) also in a note. A column named in --features must be numeric.
 With --standardize, a constant feature is centred but not scaled (its weight stays 0).
+The file name '-' reads standard input (cat data.csv | tinygrad-lr fit - --target y);
+--delimiter ';' (or tab, or any one character) reads files not separated by commas.
 
 --json prints one JSON object (and nothing else) on standard output, with the fields:
   data, rows, skipped_lines       the file, the rows used, the line numbers skipped
@@ -168,7 +170,8 @@ With --standardize, a constant feature is centred but not scaled (its weight sta
   loss, loss_definition           the final loss ½·mean((ŷ − y)²), and its definition
   r2                              the coefficient of determination R²
   closed_form                     {coefficients, bias, loss} of θ* = lstsq([X 1], y)
-  loss_gap, relative_loss_gap     loss − closed-form loss, and that over the closed-form loss
+  loss_gap, relative_loss_gap     loss − closed-form loss L*, and that over L* (null when L* ≈ 0:
+                                  below 1e-12·½·var(y) the data fit exactly, and only the gap counts)
   distance_to_optimum             ‖θ − θ*‖
   relative_distance_to_optimum    ‖θ − θ*‖/‖θ*‖
   worst_coefficient               {name, value, closed_form, relative_error, opposite_sign}: the
@@ -226,8 +229,10 @@ is always last); besides those:
 
 The table: lr; steps; grad evals (per-sample gradients); the loss after a tenth
 of an epoch (who is fastest per sample processed); the final loss and its gap to
-L*; ‖θ − θ*‖; 'loss rose', the share of recorded steps in which the loss on all
-the data went up (the noise of a sampled gradient); the time. --plot draws the
+L* in % (when L* ≈ 0, below 1e-12·½·var(y), the data fit exactly and the column is
+the absolute gap loss − L*, with relative_loss_gap null in --json); ‖θ − θ*‖;
+'loss rose', the share of recorded steps in which the loss on all the data went up
+(the noise of a sampled gradient); the time. --plot draws the
 loss curves against samples processed (log scales): SGD fast but noisy, batch GD
 smooth but slow per sample, mini-batch in between. --json prints {"datasets": [{data, rows,
 features, target, loss_definition, budget_epochs, budget_gradient_evaluations,
@@ -240,7 +245,8 @@ examples:
   tinygrad-lr compare --plot docs/compare.png
   tinygrad-lr compare --constant-lr --epochs 3       SGD rattling at its noise level
   tinygrad-lr compare --methods minibatch,adam,rmsprop,adagrad,lbfgs --epochs 3
-  tinygrad-lr compare data.csv --target y --standardize"""
+  tinygrad-lr compare data.csv --target y --standardize
+  cat data.csv | tinygrad-lr compare - --target y           '-' reads standard input"""
 
 
 # ============================================================================
@@ -249,9 +255,11 @@ examples:
 def _data_options(p, many=False):
     if many:
         p.add_argument("data", nargs="*", metavar="DATA.csv",
-                       help="CSV file(s) with a header row (default: the lecture notes' synthetic data)")
+                       help="CSV file(s) with a header row, '-' for standard input (default: the lecture notes' "
+                            "synthetic data)")
     else:
-        p.add_argument("data", metavar="DATA.csv", help="a CSV file with a header row naming the columns")
+        p.add_argument("data", metavar="DATA.csv", help="a CSV file with a header row naming the columns; '-' reads "
+                                                        "standard input")
     p.add_argument("--target", metavar="COLUMN", help="the column to predict (y); required with a data file")
     p.add_argument("--features", nargs="+", metavar="COLUMN",
                    help="the columns to predict it from (default: every other numeric column)")
@@ -264,7 +272,8 @@ def _data_options(p, many=False):
     p.add_argument("--drop-bad-rows", action="store_true",
                    help="skip rows with missing or non-numeric values (default: report them and stop)")
     p.add_argument("--delimiter", type=_delimiter, default=",", metavar="CHAR",
-                   help="the field separator: one character, or 'tab' (default: ',')")
+                   help="the field separator: one character, e.g. ';' (quoted: the shell reads ; itself), or 'tab' "
+                        "(default: ',')")
 
 
 def build_parser():

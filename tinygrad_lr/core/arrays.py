@@ -51,13 +51,27 @@ def to_array(data, dtype, op):
         raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}; pass a number, a (nested) "
                         "list or tuple of numbers, a NumPy array or a Tensor")
     if arr.dtype.kind not in "biuf":
-        items = _flatten(data) if isinstance(data, (list, tuple)) else arr.ravel().tolist()
-        bad = next((v for v in items if not isinstance(v, numbers.Number)), None)
-        raise TypeError(f"{op}: data must be numbers (bool, int or float), got {bad!r} of type "
-                        f"{type(bad).__name__}")
+        raise TypeError(_not_numbers(data, arr, op))
     if arr.dtype not in dtypes._NAMES:
         arr = arr.astype(np.float64 if arr.dtype.kind == "f" else np.int64)
     return arr if dt is None else arr.astype(dt)
+
+
+def _not_numbers(data, arr, op):
+    """The message for data that is not bool, int or float numbers: it names the dtype or the first bad item."""
+    if arr.dtype.kind == "c":
+        return (f"{op}: {arr.dtype} is not supported: tensors hold bool, int or float numbers, not complex ones; "
+                "make one tensor of the .real part and one of the .imag part (or take abs())")
+    for item in _flatten(data) if isinstance(data, (list, tuple)) else arr.ravel().tolist():
+        if not isinstance(item, _REAL):
+            return f"{op}: data must be numbers (bool, int or float), got {item!r} of type {type(item).__name__}"
+        if isinstance(item, int) and not -2 ** 63 <= item < 2 ** 63:   # NumPy keeps it as an object
+            return f"{op}: the integer {item} does not fit in int64 (-2**63 to 2**63 - 1); write it as a float"
+    # numbers all, in an array of another dtype (object): say what to convert
+    return f"{op}: a NumPy array of dtype {arr.dtype} is not supported; convert it first, e.g. arr.astype(np.float32)"
+
+
+_REAL = (bool, int, float, np.bool_, np.integer, np.floating)   # what a tensor can hold
 
 
 def _flatten(data):

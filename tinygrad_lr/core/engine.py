@@ -21,6 +21,7 @@ The graph is freed as it is walked (each node drops its saved arrays) unless
 under ``create_graph`` (for second derivatives).
 """
 import heapq
+import itertools
 
 import numpy as np
 
@@ -64,11 +65,12 @@ def run(op, outputs, grad_outputs, retain_graph, create_graph, inputs=None):
         while ready:
             node = heapq.heappop(ready)[1]
             g = received.pop(node)  # complete: every op that used this node's output has sent its share
-            if on_path is not None:  # autograd.grad(outputs, inputs): only what leads to the inputs
-                if node not in on_path:
-                    continue
-                if node in wanted:
-                    received[wanted[node]] = g  # an input that is not a leaf: its gradient is g
+            if on_path is not None and node not in on_path:
+                continue  # autograd.grad(outputs, inputs): only what leads to the inputs
+            if node._hooks:  # register_hook on the tensor this node made: the hooks see g, may replace it
+                g = _run_hooks(node._hooks, g)
+            if on_path is not None and node in wanted:
+                received[wanted[node]] = g  # an input that is not a leaf: its gradient is g
             if node._retained is not None:
                 _retain(node, g)
             for target, gi in zip(node._next, step(node, g)):  # the chain rule, one node at a time
@@ -76,11 +78,14 @@ def run(op, outputs, grad_outputs, retain_graph, create_graph, inputs=None):
                     _send(received, ready, target, gi)
             if not retain_graph:
                 node._free()
+        result = received if inputs is None else {t: received[t] for t in inputs if t in received}
+        if _leaf_hooks:  # register_hook on a leaf: its hooks see its complete gradient before .grad does
+            for t, g in result.items():
+                if t._hooks:
+                    result[t] = _run_hooks(t._hooks, g)
     finally:
         grad_mode._enabled = previous
-    if inputs is None:
-        return received
-    return {t: received[t] for t in inputs if t in received}
+    return result
 
 
 def _send(received, ready, target, g):
@@ -156,6 +161,55 @@ def _inspect(node, g, grads, summed):
                 _check_finite(node, i, gi)
     for hook in _step_hooks:
         hook(node, g, grads, summed)
+
+
+# ---- Tensor.register_hook ------------------------------------------------------------------------------
+_leaf_hooks = False  # True once a leaf got a hook: until then the loop over the leaves is skipped (speed only)
+
+
+def _run_hooks(hooks, g):
+    """Each hook in turn gets the gradient as a Tensor and may return another one to use instead."""
+    for hook in list(hooks.values()):  # (a list: a hook may remove itself)
+        given = g if isinstance(g, Tensor) else Tensor._make(g if isinstance(g, np.ndarray) else np.asarray(g))
+        new = hook(given)
+        if new is None:
+            continue
+        name = getattr(hook, "__name__", hook)
+        if not isinstance(new, Tensor):
+            raise TypeError(f"register_hook: the hook {name!r} returned {type(new).__name__}; a hook returns None "
+                            "or a Tensor (the gradient to use instead)")
+        if new.shape != given.shape or new.dtype != given.dtype:
+            raise RuntimeError(
+                f"register_hook: the hook {name!r} returned a gradient of shape {tuple(new.shape)} and dtype "
+                f"{new.dtype}, but the gradient it was given has shape {tuple(given.shape)} and dtype {given.dtype}; "
+                "return one of the same shape and dtype")
+        g = new if isinstance(g, Tensor) else new._data
+    return g
+
+
+class RemovableHandle:
+    """What ``register_hook`` (and a Module's ``register_forward_hook`` ...) returns: ``handle.remove()``
+    takes the hook away; ``with handle:`` does at the end of the block.  The registry puts the hook under
+    ``handle.id``; ``extra_dict`` (one dict or several) holds that hook's options, removed with it."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict, *, extra_dict=None):
+        self.id = next(RemovableHandle._ids)
+        if extra_dict is None:
+            extra_dict = ()
+        self._dicts = (hooks_dict, *(extra_dict if isinstance(extra_dict, (list, tuple)) else (extra_dict,)))
+
+    def remove(self):
+        for d in self._dicts:
+            d.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
 
 
 # ---- where gradients end up ----------------------------------------------------------------------------

@@ -61,6 +61,7 @@ class Function:
     _to_save = ()          # what forward passed to save_for_backward, until apply resolves it
     _saved = ()            # ... resolved: see _resolve_saved
     _retained = None       # a weak reference to the output, when retain_grad() was called on it
+    _hooks = None          # the output's register_hook functions, {handle id: hook}
 
     # ---- what a subclass writes ---------------------------------------------------
     @staticmethod

@@ -4,6 +4,7 @@ One process-wide switch.  When it is off, ``Function.apply`` computes the
 forward value and records nothing, so no graph (and no memory for one) exists.
 """
 import functools
+import inspect
 
 _enabled = True
 
@@ -28,7 +29,10 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
+        """Used as a decorator: ``fn`` runs in this mode (a generator function: each time it resumes)."""
         mode = self.mode
+        if inspect.isgeneratorfunction(fn):
+            return _generator_in_mode(mode, fn)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):  # the same as `with no_grad():` around fn, without making a context
@@ -41,8 +45,56 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+def _generator_in_mode(mode, fn):
+    """``@no_grad()`` on a generator function, as PyTorch does it: each resumption of the generator (``next``,
+    ``send``, ``throw``, ``close``) runs in ``mode``; the caller's code between two of them keeps its own."""
+    @functools.wraps(fn)
+    def generator(*args, **kwargs):
+        gen = fn(*args, **kwargs)  # runs nothing of fn's body yet
+        resume, value = gen.send, None
+        while True:
+            try:
+                response = _call_in_mode(mode, resume, value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                resume, value = gen.send, (yield response)
+            except GeneratorExit:
+                _call_in_mode(mode, gen.close)
+                raise
+            except BaseException as e:  # thrown into this generator: pass it on to fn's
+                resume, value = gen.throw, e
+    return generator
+
+
+def _call_in_mode(mode, fn, *args):
+    global _enabled
+    prev, _enabled = _enabled, mode
+    try:
+        return fn(*args)
+    finally:
+        _enabled = prev
+
+
+class _WithoutArguments(_GradModeContext):
+    """``no_grad()`` and ``enable_grad()`` take no arguments, but decorate without parentheses too:
+    ``@no_grad`` is ``@no_grad()`` (as in PyTorch 2)."""
+
+    def __new__(cls, fn=None):
+        if fn is None:
+            return super().__new__(cls)
+        if not callable(fn):
+            name = cls.__name__
+            raise TypeError(f"{name}() takes no arguments (got one of type {type(fn).__name__}): write "
+                            f"'with {name}():', or decorate a function with @{name}() or @{name}")
+        return cls()(fn)
+
+
+class no_grad(_WithoutArguments):
     """Record nothing inside the block: for parameter updates and evaluation.
+
+    Also a decorator, with or without parentheses (``@no_grad()``, ``@no_grad``); on a generator
+    function each step of the generator runs without recording.
 
     Example::
 
@@ -52,8 +104,8 @@ class no_grad(_GradModeContext):
     mode = False
 
 
-class enable_grad(_GradModeContext):
-    """Record again inside a ``no_grad`` block."""
+class enable_grad(_WithoutArguments):
+    """Record again inside a ``no_grad`` block; also a decorator (``@enable_grad()`` or ``@enable_grad``)."""
     mode = True
 
 
@@ -66,6 +118,9 @@ class set_grad_enabled(_GradModeContext):
 
     def __init__(self, mode):
         if not isinstance(mode, bool):
+            if callable(mode):
+                raise TypeError(f"set_grad_enabled: mode must be True or False, got the function "
+                                f"{getattr(mode, '__name__', mode)}; as a decorator: @set_grad_enabled(False)")
             raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
         self.mode = mode
         super().__enter__()  # at once, not only inside a with block

@@ -13,6 +13,7 @@ primitive of ``primitives/``).  With it alone, ŷ = Xw + b and
 ``x[i]``, ``reshape``, ``add_`` ...) is attached from ``tinygrad_lr/ops``,
 which builds on this file and which this file never imports.
 """
+import warnings
 import weakref
 
 import numpy as np
@@ -41,6 +42,7 @@ class Tensor:
     __array_ufunc__ = None  # ndarray <op> Tensor calls Tensor's reflected operator, not NumPy's loop
     _view = None         # for a view of another tensor's memory (x[1:3], x.T): how to make it again (views.py)
     _has_views = False   # True once a view (or a detach()) of this tensor's memory was made
+    _hooks = None        # a leaf's register_hook functions, {handle id: hook} (an op's output: on its node)
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self._data = array_from(data, dtype, "Tensor")
@@ -133,8 +135,15 @@ class Tensor:
 
     @property
     def grad(self):
-        """The gradient accumulated by ``backward()`` (None until then)."""
-        return self._grad
+        """The gradient accumulated by ``backward()`` (None until then).
+
+        Only leaves get one, and the tensors that called ``retain_grad()``: reading it on another tensor
+        computed by an op warns, as in PyTorch (it stays None).
+        """
+        grad = self._grad
+        if grad is None and self.grad_fn is not None and self.grad_fn._retained is None:
+            warnings.warn(_NOT_A_LEAF, UserWarning, stacklevel=2)
+        return grad
 
     @grad.setter
     def grad(self, value):
@@ -153,6 +162,34 @@ class Tensor:
             self.grad_fn._retained = weakref.ref(self)
         elif not self._requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
+
+    @property
+    def retains_grad(self):
+        """True for a tensor computed by an op whose ``.grad`` is kept (``retain_grad()`` was called)."""
+        return self.grad_fn is not None and self.grad_fn._retained is not None
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` in every backward pass with this tensor's gradient; it may return a replacement.
+
+        On a leaf the hook runs before the gradient is added into ``.grad``; on a tensor computed by an op,
+        once its gradient is complete, before its ``grad_fn`` passes it on.  Hooks run in the order they
+        were registered, each given what the one before returned.  Returns a handle:
+        ``handle.remove()`` takes the hook away.
+
+        Example: ``w.register_hook(lambda g: g.clamp(-1, 1))`` clips w's gradient.
+        """
+        views.fresh(self)
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient; "
+                               "create it with requires_grad=True (or call .requires_grad_() on it) first")
+        owner = self if self.grad_fn is None else self.grad_fn  # an op's output: the node gets the gradient
+        if owner._hooks is None:
+            owner._hooks = {}
+            if owner is self:
+                engine._leaf_hooks = True  # the engine looks for leaves' hooks from now on
+        handle = engine.RemovableHandle(owner._hooks)
+        owner._hooks[handle.id] = hook
+        return handle
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph's leaves.
@@ -301,6 +338,11 @@ class Tensor:
 
 
 _CPU = device("cpu")
+_NOT_A_LEAF = (  # PyTorch's words
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 function.Tensor = Tensor  # Function.apply makes Tensors (function.py cannot import this file: see there)
 

@@ -8,19 +8,25 @@ How a call goes (``CompiledStep.__call__``):
    (``recording.py``).  When two calls in a row recorded the same calls on the same arrays,
    ``program.Program`` writes them out as a Python function of NumPy calls (``replay.py``), and
    later calls run that.
-3. A program runs only if its guards hold: every parameter, buffer and optimizer state the
-   recording used is still the same array on the same tensor, reached the same way (a closure
-   variable, a module attribute, ``param_groups``, ``optimizer.state``); requires_grad, ``.grad``
-   being None or not, train()/eval(), the param groups' settings other than lr (lr is an input of
-   the program: a scheduler changes it without a new recording; ``guards.py``).  A guard that fails
-   means a new recording; the program's own guards (a branch the library takes on a value) run the call eagerly.
+3. A program runs only if its guards hold: everything the step reads (``world.py``: a closure
+   variable, a global, a key of a dict, an attribute of ``self``, a module's settings) still gives
+   the same module, optimizer, tensor or object, or the same number, string or boolean; every
+   parameter, buffer and optimizer state the recording used is still the same array on the same
+   tensor; requires_grad, ``.grad`` being None or not, train()/eval(), the param groups' settings
+   other than lr (lr is an input of the program: a scheduler changes it without a new recording;
+   ``guards.py``).  A guard that fails means a new recording; the program's own guards (a branch the
+   library takes on a value) run the call eagerly.
 4. After the program ran, what the eager step would have left behind is put in place: each
    ``p.grad`` a new tensor over the gradient computed, the version counters of what was changed
    in place bumped, the returned loss a tensor (its value: its graph was used up by backward).
+5. The safety net: at the 2nd, 4th, 8th, ... 1024th replay of each program, then every 1,000th, the
+   call runs eagerly for real and the program on copies beside it (``Variant.side_by_side``); the
+   first difference stops the step with an error.  ``compile(fn, verify=False)`` turns it off.
 
 What cannot be seen is not guessed: reading values in the step's Python (``.item()``, ``print``),
-anomaly mode, backward hooks, or calls whose recordings keep differing make the step eager, with
-one warning; ``step.reason`` says why.
+Python state the step itself changes (a counter, a list it appends to: a replayed program would
+not), anomaly mode, backward hooks, or calls whose recordings keep differing make the step eager,
+with one warning; ``step.reason`` says why.
 """
 import functools
 import inspect
@@ -30,7 +36,7 @@ from ..core import Tensor, capture, internal
 from ..core.grad_mode import anomaly_mode, is_grad_enabled
 from .program import Changed
 from .recording import record
-from .replay import MISS, NotCompilable, Variant
+from .replay import MISS, NotCompilable, Variant, check_at, until_next_check
 
 _RECORDINGS = 4      # eager calls recorded, at most, before two in a row agree
 _RECOMPILES = 10     # new recordings after a guard failed, at most, before the step stays eager
@@ -38,7 +44,7 @@ _SIGNATURES = 16     # signatures at most
 _VARIANTS = 4        # programs per signature at most (e.g. .grad None or not: gradient accumulation)
 
 
-def compile(fn=None, *, check=False):  # noqa: A001  (PyTorch's name: torch.compile)
+def compile(fn=None, *, check=False, verify=True):  # noqa: A001  (PyTorch's name: torch.compile)
     """Record a training step while it runs eagerly, then replay it as plain NumPy.
 
     ``step = tinygrad_lr.compile(fn)`` (or ``@tinygrad_lr.compile``) for a function that runs a
@@ -51,13 +57,20 @@ def compile(fn=None, *, check=False):  # noqa: A001  (PyTorch's name: torch.comp
     ``print(step)`` or ``step.program`` shows the program: NumPy source, with each block labelled
     with the op, backward step or update it comes from (``Linear.forward``, ``Linear.backward``, ``SGD.step``).
 
+    What the step reads is guarded: a closure variable, global, key of a dict or attribute of
+    ``self`` bound to another module, optimizer or loss, a number, string or boolean the step reads
+    that changed, a module's settings — each means a new recording (eager, with one warning, past
+    ten).  The step's own Python does not run when the program replays, so a step that changes
+    Python state it reads (``counter += 1``, ``history.append(...)``) or prints stays eager, with one
+    warning saying what changed.
+
     Limits (stated plainly):
 
-    - Python that does not depend on tensors is not seen: a ``random.randint`` or a call counter
-      in the step, or a new tensor bound to a name the step reads, is invisible once the program
-      runs.  Two recordings must agree before a program is used, which catches most of it;
-      ``compile(fn, check=True)`` runs eager and compiled side by side every call and raises at
-      the first difference.
+    - Python that does not depend on tensors or on what the step reads is not seen: a
+      ``random.random()`` in the step, an array changed in place, an attribute read with
+      ``getattr(obj, name)``.  Two recordings must agree before a program is used, which catches
+      most of it; the safety net (``verify``) compares a replay with the eager step now and then;
+      ``compile(fn, check=True)`` compares every call.
     - Reading values in the step (``.item()``, ``float(t)``, ``bool(t)``, ``if t > 0``, ``print``,
       ``.tolist()``, ``.numpy()``), anomaly mode and backward hooks make the step eager from then on,
       with one warning; ``step.reason`` says why.  Read the loss after the call instead.
@@ -69,6 +82,9 @@ def compile(fn=None, *, check=False):  # noqa: A001  (PyTorch's name: torch.comp
         fn: the step.
         check: run the eager step and the program side by side on every call and raise
             ``RuntimeError`` at the first difference (slow: for testing a step).
+        verify: the safety net (on by default): the 2nd, 4th, 8th, ... 1024th replay of each program,
+            then every 1,000th, runs eagerly with the program beside it, and ``RuntimeError`` stops
+            the step at the first difference.  ``verify=False`` turns it off.
 
     Example::
 
@@ -85,22 +101,24 @@ def compile(fn=None, *, check=False):  # noqa: A001  (PyTorch's name: torch.comp
         print(loss.item())
     """
     if fn is None:
-        return lambda f: CompiledStep(f, check)
-    return CompiledStep(fn, check)
+        return lambda f: CompiledStep(f, check, verify)
+    return CompiledStep(fn, check, verify)
 
 
 class CompiledStep:
     """What ``compile`` returns: call it like the step.  ``reason`` is None while it compiles; once the
     step runs eagerly for good, it says why.  ``program`` is the source of the program last run."""
 
-    def __init__(self, fn, check=False):
+    def __init__(self, fn, check=False, verify=True):
         if not callable(fn):
             raise TypeError(f"compile: expected a function (the training step), got {type(fn).__name__}")
         functools.update_wrapper(self, fn)
-        self.fn, self.check = fn, bool(check)
+        self.fn, self.check, self.verify = fn, bool(check), bool(verify)
         self.reason = None
         self.recompiles = 0
-        self.replays = 0
+        self.recordings = 0   # calls recorded (each ran eagerly)
+        self.replays = 0      # calls that ran a program
+        self.verified = 0     # calls the safety net ran eagerly beside their program (not counted as replays)
         self._entries = {}
         self._last = None
         self._fast = []   # the fast paths of the programs used last (see replay.Variant._fast)
@@ -143,6 +161,10 @@ class CompiledStep:
                 try:
                     if self.check:
                         return variant.checked(self.fn, args, kwargs)
+                    if self.verify:
+                        variant.left[0] -= 1
+                        if variant.left[0] <= 0:
+                            return self._verified(variant, args, kwargs)
                     result = variant.replay(args, kwargs)
                     self.replays += 1
                     if variant.fast is not None:
@@ -160,6 +182,25 @@ class CompiledStep:
                                      args, kwargs)
         return self._record(entry, args, kwargs, key)
 
+    def _verified(self, variant, args, kwargs):
+        """The safety net's turn: this call runs eagerly for real and its program on copies beside it (see
+        ``Variant.side_by_side``); the first difference stops the step with an error."""
+        eager, difference = variant.side_by_side(self.fn, args, kwargs)
+        variant.checks += 1
+        self.verified += 1
+        if difference is not None:
+            name = getattr(self.fn, "__name__", type(self.fn).__name__)
+            self.reason = f"the safety net found the program and the eager step disagree on {difference}"
+            raise RuntimeError(
+                f"tinygrad_lr.compile({name}): the safety net ran replay {check_at(variant.checks)} of the program "
+                f"beside the eager step, and they disagree on {difference}. This is a bug in tinygrad_lr.compile: "
+                f"please report it with the step's code and its program (print({name}) shows it). The parameters "
+                "hold the eager step's result for this call (earlier replays may have been wrong too), and the "
+                "step runs eagerly from now on. compile(step, check=True) compares every call; "
+                "compile(step, verify=False) turns these checks off.")
+        variant.left[0] = until_next_check(variant.checks)
+        return eager
+
     def _give_up(self, reason, args, kwargs):
         self.reason = reason
         warnings.warn(f"tinygrad_lr.compile({getattr(self.fn, '__name__', type(self.fn).__name__)}): the step runs eagerly from now "
@@ -167,6 +208,7 @@ class CompiledStep:
         return self.fn(*args, **kwargs)
 
     def _record(self, entry, args, kwargs, key=None):
+        self.recordings += 1
         try:
             recording, result = record(self.fn, args, kwargs, self._arg_names)
         except BaseException:
@@ -180,7 +222,7 @@ class CompiledStep:
         match = next((r for r in entry.recordings if r.fingerprint == recording.fingerprint), None)
         if match is not None:
             try:
-                variant = Variant(recording, getattr(self.fn, "__name__", type(self.fn).__name__))
+                variant = Variant(recording, getattr(self.fn, "__name__", type(self.fn).__name__), self.verify)
             except NotCompilable as e:
                 return self._stop(str(e), result)
             entry.variants = (entry.variants + [variant])[-_VARIANTS:]

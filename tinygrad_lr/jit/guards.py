@@ -2,7 +2,9 @@
 
 A program reads its parameters, buffers and optimizer state by reference and bakes in everything
 else the recording saw, so before it runs, ``Guards.ok()`` checks (one generated function, about a
-microsecond) that every name the step reads still gives the same module, optimizer or tensor; that
+microsecond) that everything the step reads (``world.py``: a closure variable, a global, a key of a
+dict, an attribute of ``self`` or of a module) still gives the same module, optimizer, tensor or other
+object, or the same number, string or boolean, and that dicts and lists have the same length; that
 each tensor still holds the same array; that requires_grad, ``.grad`` being None or not,
 train()/eval() and the param groups' settings other than lr are as recorded.  ``fail()`` says which
 guard failed.  (Guards on values, a branch the library takes on one, are the program's own:
@@ -18,30 +20,23 @@ class Guards:
     def __init__(self, r, program):
         ns, conds, labels = {"values": internal.values, "is_grad_enabled": is_grad_enabled}, [], []
 
+        named = {}
+
         def obj(x):
-            name = f"o{len(ns)}"
-            ns[name] = x
+            name = named.get(id(x))
+            if name is None:
+                name = named[id(x)] = f"o{len(ns)}"
+                ns[name] = x
             return name
 
         world = r.world
-        for path, target in world.paths:
-            if path[0] == "cell":
-                conds.append(f"{obj(path[1])}.cell_contents is {obj(target)}")
-            else:
-                conds.append(f"{obj(path[1])}[{path[2]!r}] is {obj(target)}")  # (a KeyError: the guard fails)
-            labels.append("a name the step reads is bound to another object")
+        for read in world.reads:  # what the step reads (world.py): names, keys, attributes, settings, lengths
+            conds.append(read.source(obj))
+            labels.append(read.describe())
         for mname, m in world.modules:
             for sub in m.modules():
                 conds.append(f"{obj(sub)}.training is {sub.training!r}")
                 labels.append("train()/eval() was switched")
-            for pname, p in m.named_parameters():
-                owner, _, attr = pname.rpartition(".")
-                holder = m
-                for part in owner.split(".") if owner else ():
-                    holder = getattr(holder, part)
-                # the registry Module documents (its docstring): getattr would go through __getattr__, slowly
-                conds.append(f"{obj(holder)}._parameters.get({attr!r}) is {obj(p)}")
-                labels.append(f"parameter {pname} was replaced")
         for opt in world.optimizers:
             conds.append(f"len({obj(opt)}.param_groups) == {len(opt.param_groups)}")
             labels.append("the optimizer's param groups changed")
@@ -85,6 +80,8 @@ class Guards:
         for t, (grad_none, requires_grad) in zip(world.tensors, r.start):
             conds.append(f"{obj(t)}.requires_grad is {requires_grad!r}")
             labels.append("requires_grad was switched")
+            if t.grad_fn is not None:  # computed by an op: no .grad of its own
+                continue
             conds.append(f"({obj(t)}.grad is None) is {grad_none!r}")
             labels.append(".grad was None in the recording and is not now (or the other way)")
         known = {id(t) for t in world.tensors}
@@ -94,7 +91,7 @@ class Guards:
                 labels.append("a gradient the program adds to is None")
         self.ns, self.conds, self.labels = ns, conds, labels
         source = ("def ok():\n    try:\n        return (" + " and\n                ".join(conds or ["True"]) + ")\n"
-                  "    except (LookupError, AttributeError, TypeError):  # a key, an entry or a name is gone\n"
+                  "    except (LookupError, AttributeError, TypeError, ValueError):  # a key, entry or name is gone\n"
                   "        return False\n")
         exec(source, ns)
         self.ok = ns["ok"]
@@ -107,7 +104,7 @@ class Guards:
             try:
                 if not eval(cond, self.ns):
                     return label
-            except (LookupError, AttributeError, TypeError):
+            except (LookupError, AttributeError, TypeError, ValueError):
                 return label
         return "a guard failed"
 

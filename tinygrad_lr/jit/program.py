@@ -9,6 +9,12 @@ that list written out as a Python function, after three rewrites that change no 
   backward sent, because that array could reach two leaves);
 - a call whose result nobody uses is dropped (the loss, when the step does not return it).
 
+and one that changes how a value is written, not the value: an update written out of place,
+``np.copyto(m, m + 0.1 * (g - m))``, is the same last ufunc with ``out=m``: ``m += 0.1 * (g - m)``
+(or ``np.maximum(v_max, v, out=v_max)``).  The same operations in the same order, without the
+full-size temporary and the copy — the optimizers' updates (Adam's moments, RMSprop's and
+Adagrad's sums) are mostly such copies.
+
 A value used once is written inside the expression that uses it, so ``t1 = X @ W.T; t2 = t1 + b``
 reads ``t2 = X @ W.T + b``: Python evaluates it in the same order, with the same NumPy calls.
 A power is always written ``np.power``/``np.square``/``np.sqrt`` as recorded, never ``**``: on
@@ -38,6 +44,7 @@ _HINTS = {("HalfSquaredError.forward", "subtract"): "r", ("HalfSquaredError.back
 _PURE_FUNCS = {"where", "broadcast_to", "concatenate", "stack", "expand_dims", "clip", "zeros_like", "ones_like",
                "full_like", "cumsum", "round", "sign", "take_along_axis", "logaddexp"}
 _VIEW_FUNCS = {"broadcast_to", "expand_dims"}
+_IN_PLACE = {"add", "subtract", "multiply", "divide"}   # written ``dst += x`` when dst is the left operand
 
 
 class Changed(Exception):
@@ -263,6 +270,7 @@ class Program:
             if node.out is not None and node.writes is None and node.out not in targets:
                 pending[node.out] = i
         self.inline, self.exprs, self.temps = inline, {}, 0
+        self.operands = {}   # value id → (ufunc name, texts of its operands), for writing it with out=
         self.scalars, self.scalar_lines = {}, []   # NumPy scalar constants, named once above the function
         lines, where = [], ""
         waiting = []  # where the calls written inside the next statement come from
@@ -361,7 +369,42 @@ class Program:
                 return f"{self._arg(target, _ATOM)[0]} {op}= {right}"
         if node.kind == "setitem":
             return f"{self._arg(node.args[0], _ATOM)[0]}[{self._index(node.args[1])}] = {self._arg(node.args[2], 0)[0]}"
+        in_place = self._copy_in_place(node)
+        if in_place is not None:
+            return in_place
         return self._expr(node)[0]
+
+    def _copy_in_place(self, node):
+        """``np.copyto(dst, f(a, b))`` as ``np.f(a, b, out=dst)`` (``dst += b`` when f is + and a is dst), or None.
+
+        The same ufunc on the same operands: only where its result goes changes.  It holds when f's
+        result, used nowhere else, has dst's shape and dtype (so copyto neither broadcasts nor casts),
+        and f is the last operation: its operands are all computed before it writes into dst."""
+        if not (node.kind == "func" and node.fn is np.copyto and len(node.args) == 2
+                and set(node.kwargs) <= {"casting"} and all(isinstance(a, Ref) for a in node.args)):
+            return None
+        dst, value = node.args
+        if value.id not in self.operands or value.id not in self.exprs:
+            return None
+        source = self.rec.nodes[self.values[value.id].info]
+        if source.fn[0].signature is not None:   # a generalized ufunc (matmul): its out= may not alias an input
+            return None
+        if source.dtype is None or (source.shape, np.dtype(source.dtype)) != self._meta(dst.id):
+            return None
+        del self.exprs[value.id]
+        name, texts = self.operands.pop(value.id)
+        target = self._arg(dst, _ATOM)[0]
+        if name in _IN_PLACE and isinstance(source.args[0], Ref) and source.args[0].id == dst.id:
+            return f"{target} {_BINARY[name][0]}= {texts[1]}"
+        return f"np.{name}({', '.join(texts)}, out={target})"
+
+    def _meta(self, vid):
+        """(shape, dtype) of a value."""
+        v = self.values[vid]
+        if v.kind == "op":
+            node = self.rec.nodes[v.info]
+            return node.shape, np.dtype(node.dtype)
+        return np.shape(v.array), np.asarray(v.array).dtype
 
     def _arg(self, x, prec):
         """The text of an argument, in parentheses if its precedence is below ``prec``."""
@@ -428,11 +471,18 @@ class Program:
             if method == "__call__" and not kwargs and len(args) == ufunc.nin:
                 if name in _BINARY and len(args) == 2:
                     op, prec = _BINARY[name]
-                    return f"{self._arg(args[0], prec)[0]} {op} {self._arg(args[1], prec + 1)[0]}", prec
+                    left, right = self._arg(args[0], prec)[0], self._arg(args[1], prec + 1)[0]
+                    if getattr(np, name, None) is ufunc and node.out is not None:
+                        self.operands[node.out] = (name, [left, right])
+                    return f"{left} {op} {right}", prec
                 if name in _UNARY:
                     op, prec = _UNARY[name]
                     return f"{op}{self._arg(args[0], prec)[0]}", prec
             prefix = f"np.{name}" if getattr(np, name, None) is ufunc else self._fn(ufunc)
+            if method == "__call__" and not kwargs and prefix == f"np.{name}" and node.out is not None:
+                texts = [self._arg(a, 0)[0] for a in args]
+                self.operands[node.out] = (name, texts)
+                return f"{prefix}({', '.join(texts)})", _ATOM
             return self._call(prefix if method == "__call__" else f"{prefix}.{method}", args, kwargs)
         if kind == "func":
             return self._call(f"np.{node.fn.__name__}" if getattr(np, node.fn.__name__, None) is node.fn

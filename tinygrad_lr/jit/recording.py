@@ -7,8 +7,14 @@ program), and marks each optimizer's ``step`` as the library's code (``optimizer
 it gives every tensor its own array back.  ``Recording`` then notes what the call left behind (which
 ``.grad`` it set or cleared, which version counters moved, what it returned) and its fingerprint:
 when two recordings in a row have the same one, they become a program (``replay.py``).
+
+A replayed program runs none of the step's own Python.  So a call that changed Python state the step
+reads (``world.changed()``: a counter, a list it appends to, an attribute it sets) or printed has side
+effects the program would skip: the recording fails, and the step stays eager with one warning that
+says what changed.
 """
 import contextlib
+import sys
 
 import numpy as np
 
@@ -16,13 +22,15 @@ from ..core import Tensor, capture, internal
 from .program import _key
 from .trace import Recorder
 from .tracing import Traced
-from .world import discover
+from .world import discover, grad_of
 
 
 def record(fn, args, kwargs, arg_names):
     """Run ``fn(*args, **kwargs)`` eagerly under a recorder: (its ``Recording``, what it returned)."""
     world = discover(fn)
     rec = Recorder()
+    if world.failed:
+        rec.fail(world.failed)
     tensors = tensor_args(args, kwargs)
     rec.arg_ids = {id(t): i for i, t in enumerate(tensors)}
     start = world.start_state()
@@ -33,6 +41,7 @@ def record(fn, args, kwargs, arg_names):
             group["lr"] = rec.input_scalar(lr, gi)
             lent_lr.append((group, lr, group["lr"]))
     versions = {}
+    printing = sys.stdout = _Printing(sys.stdout, rec)
     capture.recorder = rec
     try:
         with optimizer_steps(rec, world.optimizers):
@@ -42,9 +51,10 @@ def record(fn, args, kwargs, arg_names):
             for t in world.tensors:
                 versions.setdefault(id(t), (t, t._version))
                 capture.lend(t)
-                if t.grad is not None:
-                    versions.setdefault(id(t.grad), (t.grad, t.grad._version))
-                    capture.lend(t.grad, t)
+                g = grad_of(t)
+                if g is not None:
+                    versions.setdefault(id(g), (g, g._version))
+                    capture.lend(g, t)
             result = fn(*args, **kwargs)
     except BaseException:
         capture.recorder = None
@@ -56,6 +66,8 @@ def record(fn, args, kwargs, arg_names):
     finally:
         if capture.recorder is rec:
             capture.recorder = None
+        if sys.stdout is printing:
+            sys.stdout = printing.stream
     replaced = capture.give_back()
     for group, lr, lent in lent_lr:
         if group.get("lr") is lent:
@@ -64,6 +76,9 @@ def record(fn, args, kwargs, arg_names):
             rec.fail("the step changes a learning rate itself")
     if replaced:
         rec.fail("the step replaces a tensor's array (p.data = ..., module.to(...))")
+    changed = world.changed()
+    if changed:
+        rec.fail(side_effects(changed))
     if any(t.requires_grad for t in returned_tensors(result)) and not rec.backward_ran:
         rec.fail("it returns a tensor that requires grad, so its caller goes on to backpropagate through "
                  "it, and a replayed program returns values, not graphs. Compile the whole training step "
@@ -73,6 +88,29 @@ def record(fn, args, kwargs, arg_names):
     recording = Recording(rec, world, start, versions, tensors, result, arg_names)
     settle(rec, world, result)
     return recording, result
+
+
+def side_effects(changed):
+    """The warning for a step whose own Python changed what it reads (``world.changed()``)."""
+    what = "; ".join(r.change() for r in changed[:3]) + ("; ..." if len(changed) > 3 else "")
+    return (f"the step changes Python state it reads ({what}), which a replayed program would not do: it runs "
+            "none of the step's own Python. Move that out of the step: keep counters, lists and logs in the loop "
+            "that calls it, updated from what the step returns")
+
+
+class _Printing:
+    """``sys.stdout`` while a call is recorded: what the step prints, a replayed program would not print."""
+
+    def __init__(self, stream, rec):
+        self.stream, self.rec = stream, rec
+
+    def write(self, text):
+        self.rec.fail("the step prints, and a replayed program runs none of the step's own Python: print after "
+                      "the call, from what the step returns")
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
 
 
 @contextlib.contextmanager
@@ -171,15 +209,15 @@ class Recording:
                 self.grads.append((target, self._output(array._v)))
                 capture.settle(g, np.ndarray.view(array, np.ndarray))
         self._settle_state()
-        grad_of = {id(x[0]): x[3] for x in rec.lent if x[3] is not None}
+        owner = {id(x[0]): x[3] for x in rec.lent if x[3] is not None}   # a .grad's tensor
         for t, before in versions.values():
             moved = 0 if before is None else t._version - before
             if not moved:
                 continue
             if id(t) in arg_of:
                 self.bumps.append((("arg", arg_of[id(t)]), moved))
-            elif id(t) in grad_of:
-                self.bumps.append((("grad", grad_of[id(t)]), moved))
+            elif id(t) in owner:
+                self.bumps.append((("grad", owner[id(t)]), moved))
             else:
                 self.bumps.append((("tensor", t), moved))
         if tuple(t.requires_grad for t in world.tensors[:len(start)]) != tuple(s[1] for s in start):
@@ -192,7 +230,7 @@ class Recording:
 
     def _result(self, x):
         if isinstance(x, Tensor):
-            if not x.is_leaf and x.grad is not None:
+            if not x.is_leaf and grad_of(x) is not None:
                 self.rec.fail("the step returns a tensor that kept its gradient (retain_grad)")
                 return None
             array = internal.values(x)
@@ -255,8 +293,9 @@ def settle(rec, world, result):
             array = internal.values(t)
             if isinstance(array, Traced):
                 capture.settle(t, np.ndarray.view(array, np.ndarray))
-            if t.grad is not None and isinstance(internal.values(t.grad), Traced):
-                capture.settle(t.grad, np.ndarray.view(internal.values(t.grad), np.ndarray))
+            g = grad_of(t)
+            if g is not None and isinstance(internal.values(g), Traced):
+                capture.settle(g, np.ndarray.view(internal.values(g), np.ndarray))
         elif isinstance(t, (tuple, list)):
             for x in t:
                 plain(x)

@@ -1,4 +1,4 @@
-"""One program and how it is run: its names, its glue, its fast path, and check mode.
+"""One program and how it is run: its names, its glue, its fast path, and the program beside the eager step.
 
 ``Variant(recording)`` turns a recording whose fingerprint repeated into a ``program.Program``: it names
 the values learners look for (the step's arguments, ``weight``, ``weight_grad``, ``lr``), and
@@ -11,7 +11,10 @@ for the program itself):
 - ``fast(args)``: the whole call in one function without loops — the signature, the guards
   (``guards.py``) and the replay — for the common case of a step called with tensors only.
 
-``checked`` runs the program on copies beside the eager step (``compile(fn, check=True)``).
+``side_by_side`` runs the program on copies of everything it touches and the eager step on the real
+thing, and compares: on every call with ``compile(fn, check=True)`` (``checked``), and on the safety
+net's turns otherwise (the 2nd, 4th, 8th, ... replay: ``check_at``; the fast path leaves those calls to
+the slow one).  Nothing is updated twice, and what stays behind is the eager step's.
 """
 import numpy as np
 
@@ -24,6 +27,17 @@ from .world import ident
 MISS = object()  # what a program's fast path returns when the call is not for it
 
 
+def check_at(k):
+    """The replay of a program at which the safety net takes its k-th turn: the 2nd, 4th, 8th, ... 1024th, then
+    every 1,000th (2000th, 3000th, ...)."""
+    return 2 ** k if k <= 10 else (k - 9) * 1000
+
+
+def until_next_check(k):
+    """Replays from the safety net's k-th turn (0: the program's start) to its next."""
+    return check_at(k + 1) - (check_at(k) if k else 0)
+
+
 class NotCompilable(Exception):
     """A recording that agreed with the one before but cannot become a program: the step stays eager."""
 
@@ -31,8 +45,11 @@ class NotCompilable(Exception):
 class Variant:
     """One program, its guards, and how to run it and leave behind what the eager step would."""
 
-    def __init__(self, r, title):
+    def __init__(self, r, title, verify=True):
         rec, world = r.rec, r.world
+        self.verify = verify
+        self.left = [until_next_check(0)]  # replays until the safety net's next turn (see compiled.py)
+        self.checks = 0                    # the safety net's turns so far
         names, used = {}, {"np", "Changed", "step", "operator"}
 
         def name(vid, base):
@@ -192,8 +209,13 @@ class Variant:
         body.append("    try:")
         body.append("        if not (" + " and ".join(self._guards.conds or ["True"]) + "):")
         body.append("            return MISS")
-        body.append("    except (LookupError, AttributeError, TypeError):  # a key, an entry or a name is gone")
+        body.append("    except (LookupError, AttributeError, TypeError, ValueError):  # a key, entry or name is gone")
         body.append("        return MISS")
+        if self.verify:
+            ns["left"] = self.left
+            body.append("    if left[0] <= 1:  # the safety net's turn: the slow path runs this call beside eager")
+            body.append("        return MISS")
+            body.append("    left[0] -= 1")
         body.append("    tensors = args")
         body += lines
         source = "\n".join(body) + "\n"
@@ -204,7 +226,15 @@ class Variant:
         return ns["fast"]
 
     def checked(self, fn, args, kwargs):
-        """check=True: the program on copies of everything it touches, the eager step on the real thing."""
+        """check=True: the program beside the eager step (``side_by_side``); a difference raises."""
+        eager, difference = self.side_by_side(fn, args, kwargs)
+        if difference is not None:
+            raise RuntimeError(f"compile(check=True): the program and the eager step disagree on {difference}")
+        return eager
+
+    def side_by_side(self, fn, args, kwargs):
+        """The program on copies of everything it touches, the eager step on the real thing (so nothing is updated
+        twice, and what stays behind is eager's): (what eager returned, None or what differs and by how much)."""
         tensors, inputs = self._gather(args, kwargs)
         ns = self.program.namespace
         saved = {k: v for k, v in ns.items() if isinstance(v, np.ndarray)}
@@ -217,32 +247,47 @@ class Variant:
         eager = fn(*args, **kwargs)
         for k, v in saved.items():
             if not np.array_equal(copies[k], v, equal_nan=True):
-                raise RuntimeError(f"compile(check=True): the program and the eager step disagree on {k} "
-                                   f"(max difference {np.max(np.abs(copies[k] - v)):.3g})")
+                return eager, f"{k} ({_difference(copies[k], v)})"
         for p, i in self.r.grads:
             p = tensors[p[1]] if isinstance(p, tuple) else p
+            name = self.program.names.get(self.r.outputs[i], "?")
+            if p.grad is None:
+                return eager, f"the gradient {name} (eager left None)"
             got = _array(results[i])
-            if p.grad is None or not np.array_equal(got, internal.values(p.grad), equal_nan=True):
-                raise RuntimeError("compile(check=True): the program and the eager step disagree on the gradient "
-                                   f"{self.program.names.get(self.r.outputs[i], '?')}")
-        _compare_results(self.r.result, results, eager)
-        return eager
+            if not np.array_equal(got, internal.values(p.grad), equal_nan=True):
+                return eager, f"the gradient {name} ({_difference(got, internal.values(p.grad))})"
+        return eager, _compare_results(self.r.result, results, eager)
 
 
 def _array(x):
     return x if type(x) is np.ndarray else np.asarray(x)
 
 
+def _difference(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return f"shapes {a.shape} and {b.shape}"
+    with np.errstate(all="ignore"):
+        return f"max difference {np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0):.3g}"
+
+
 def _compare_results(spec, results, eager):
+    """None if the program's results are eager's, else what differs."""
     if spec is None:
-        return
+        return None
     kind, x = spec
     if kind == "tensor":
-        if not np.array_equal(_array(results[x]), internal.values(eager), equal_nan=True):
-            raise RuntimeError("compile(check=True): the program and the eager step return different values")
+        got, want = _array(results[x]), internal.values(eager)
+        if not np.array_equal(got, want, equal_nan=True):
+            return f"the value returned ({_difference(got, want)})"
     elif kind in ("tuple", "list"):
         for s, e in zip(x, eager):
-            _compare_results(s, results, e)
+            found = _compare_results(s, results, e)
+            if found:
+                return found
     elif kind == "dict":
         for k, s in x.items():
-            _compare_results(s, results, eager[k])
+            found = _compare_results(s, results, eager[k])
+            if found:
+                return found
+    return None

@@ -6,6 +6,8 @@ order, including the deprecated ``size_average`` and ``reduce`` (they still work
 PyTorch's warning).  Giving the tensors to the constructor (``nn.CrossEntropyLoss(y_hat, y)``)
 is the classic slip: the error says to create the loss first, then call it.
 """
+import warnings
+
 from . import functional as F
 from . import functional_losses as F_losses
 from . import loss_args
@@ -52,6 +54,8 @@ class MSELoss(Module):
         tensor(1.)
     """
 
+    _door = "tinygrad_lr.nn"  # whose convention: the ½ (tinygrad_lr.torch's subclass: PyTorch's, without it)
+
     def __init__(self, *args, reduction="mean"):
         super().__init__()
         if len(args) > 1 or args and not isinstance(args[0], str):
@@ -59,9 +63,30 @@ class MSELoss(Module):
             raise TypeError(f"MSELoss: takes at most one positional argument (reduction), got {len(args)}")
         reduction = args[0] if args else reduction
         self.reduction = loss_args.check_reduction("MSELoss", reduction)
+        squared_error_used(self._door)  # (noted when made, not at every call: nothing added to a training step)
 
     def forward(self, input, target):
         return F._mse_loss(input, target, self.reduction)  # reduction was checked in __init__
+
+
+# ---- both doors' squared errors in one program -----------------------------------------------------
+_DOORS_USED = set()  # whose MSELoss this process has used: "tinygrad_lr.nn" (the ½), "tinygrad_lr.torch.nn"
+
+
+def squared_error_used(door):
+    """Note that ``door``'s MSELoss was made (or the facade's ``mse_loss`` called); the first use of the second
+    door warns, so once per process, naming the line that made it: the program mixes ½·mean((ŷ − y)²) with
+    PyTorch's mean((ŷ − y)²)."""
+    if door in _DOORS_USED:
+        return
+    _DOORS_USED.add(door)
+    if len(_DOORS_USED) == 2:
+        warnings.warn(
+            "MSELoss: this program uses both tinygrad_lr.nn.MSELoss, ½·mean((ŷ − y)²) (the lecture notes'), and "
+            "tinygrad_lr.torch.nn.MSELoss, PyTorch's mean((ŷ − y)²): tinygrad_lr.nn's gives half the loss and half "
+            "the gradient (with SGD, the same lr takes half the step). Import nn from one door: `from "
+            "tinygrad_lr.torch import nn` everywhere for PyTorch's numbers, or `from tinygrad_lr import nn` for "
+            "the notes' (docs/porting.md)", UserWarning, stacklevel=3)
 
 
 class L1Loss(_Loss):

@@ -10,19 +10,27 @@ Everything else (``parameters()``, ``state_dict()``, ``train()``, ``repr``) walk
 these registries recursively, so a model is a tree of modules whose leaves
 hold the parameters; ``named_parameters()`` names them by their path in the
 tree (``"0.weight"``).
+
+Hooks (``register_forward_pre_hook``, ``register_forward_hook``, ``register_full_backward_hook`` ...) have
+registries of their own; a module that has some is called through ``hooks.py``, which runs them in
+PyTorch's order around ``forward``.
 """
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 
 from ..core import Tensor
 from ..core import dtypes, internal
 from ..core.arrays import check_device
+from ..core.engine import RemovableHandle
 from ..core.grad_mode import no_grad
+from . import hooks
 from .parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_NO_HOOKS = MappingProxyType({})  # each hook registry of a module that has none (read-only, shared)
 
 
 def _not_initialised(module, what, name):
@@ -58,6 +66,11 @@ class Module:
         [name for name, _ in model.named_parameters()]   # ['linear.weight', 'linear.bias']
     """
 
+    # hooks, registered with register_forward_pre_hook, register_forward_hook, register_full_backward_pre_hook,
+    # register_full_backward_hook: each registry an OrderedDict {handle id: hook}, made with its first hook
+    _forward_pre_hooks = _forward_hooks = _backward_pre_hooks = _backward_hooks = _NO_HOOKS
+    _hook_options = _NO_HOOKS  # handle id -> {'with_kwargs': ..., 'always_call': ...}, for every hook of them
+
     def __init__(self):
         # object.__setattr__: our own __setattr__ needs these registries to exist
         object.__setattr__(self, "training", True)
@@ -71,6 +84,8 @@ class Module:
                                   "define forward(self, ...) in the subclass")
 
     def __call__(self, *args, **kwargs):
+        if self._hook_options:  # some hook is registered (hooks.py: PyTorch's order)
+            return hooks.call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
 
     # ---- registration -----------------------------------------------------------
@@ -180,6 +195,67 @@ class Module:
         self._modules[name] = module
 
     register_module = add_module
+
+    # ---- hooks: functions called around forward, and in backward -----------------
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call ``hook(module, args)`` before every ``forward``; it may return new args (a tuple, or one value).
+
+        ``with_kwargs=True``: ``hook(module, args, kwargs)``, returning None or ``(args, kwargs)``.
+        ``prepend=True`` runs it before the hooks registered earlier.  Returns a handle:
+        ``handle.remove()`` takes the hook away.
+        """
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs=with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """Call ``hook(module, args, output)`` after every ``forward``; it may return a new output.
+
+        ``with_kwargs=True``: ``hook(module, args, kwargs, output)``.  ``always_call=True``: called (with
+        output None) even when forward raises.  Returns a handle: ``handle.remove()``.
+
+        Example, keeping a layer's activations::
+
+            seen = {}
+            handle = net[0].register_forward_hook(lambda m, args, out: seen.update(h=out.detach()))
+        """
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs=with_kwargs, always_call=always_call)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_output)`` in backward, once the gradients of the module's outputs are known.
+
+        ``grad_output`` has one entry per output (None for one that needs no gradient); the hook may return
+        a tuple of replacements, which flow on into the module instead.  Returns a handle.
+        """
+        return self._add_hook("_backward_pre_hooks", hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_input, grad_output)`` in backward, once the gradients of the inputs are known.
+
+        ``grad_input`` has one entry per positional argument of forward (None for one that is not a tensor
+        requiring grad), ``grad_output`` one per output: ∂L/∂args and ∂L/∂output, for this call.  The hook may
+        return a tuple of replacements for ``grad_input``, which flow on instead.  Returns a handle.
+        """
+        return self._add_hook("_backward_hooks", hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """PyTorch's deprecated backward hook: refused, use ``register_full_backward_hook``."""
+        raise RuntimeError("register_backward_hook is deprecated in PyTorch (its grad_input is that of the module's "
+                           "last operation, not of the module's inputs) and not supported here: use "
+                           "register_full_backward_hook(hook), which takes the same hook; see docs/porting.md")
+
+    def _add_hook(self, registry, hook, prepend, with_kwargs=False, always_call=False):
+        """Put ``hook`` in the registry (made with the first hook) under a new handle's id; returns the handle."""
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}: a hook must be a function, got {type(hook).__name__}")
+        if registry not in self.__dict__:
+            object.__setattr__(self, registry, OrderedDict())
+        if "_hook_options" not in self.__dict__:
+            object.__setattr__(self, "_hook_options", {})
+        handle = RemovableHandle(self.__dict__[registry], extra_dict=self._hook_options)
+        self._hook_options[handle.id] = {"with_kwargs": with_kwargs, "always_call": always_call}
+        self.__dict__[registry][handle.id] = hook
+        if prepend:
+            self.__dict__[registry].move_to_end(handle.id, last=False)
+        return handle
 
     # ---- walking the tree -------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):

@@ -70,6 +70,11 @@ def _size(size, op, keyword=None):
 
 def _filled(op, size, value, dtype, requires_grad, device=None, keyword=None):
     _check_device(device, op)
+    if isinstance(value, Tensor):
+        value = value.item()
+    if isinstance(value, (complex, np.complexfloating)):  # NumPy would keep the real part (a ComplexWarning)
+        raise TypeError(f"{op}: the fill value {value!r} is complex, which is not supported: tensors hold bool, "
+                        "int or float numbers; fill with its .real part (or abs())")
     dt = dtypes.to_dtype(dtype, op) or dtypes._DEFAULT_FOR_PYTHON.get(type(value), dtypes.get_default_dtype())
     return _leaf(np.full(_size(size, op, keyword), value, dtype=dt), requires_grad)
 

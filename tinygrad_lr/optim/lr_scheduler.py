@@ -16,9 +16,42 @@ which combine others.  ``get_last_lr()`` is what the last step set;
 import bisect
 import math
 import numbers
+import warnings
 from collections import Counter
 
 from .optimizer import Optimizer
+
+
+_STEP_BEFORE_OPTIMIZER = (  # PyTorch's words
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and later, you should call "
+    "them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`.  Failure to do this will result in "
+    "PyTorch skipping the first value of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+
+
+class _NoteTheFirstStep:
+    """``optimizer.step`` until the optimizer's first step: it notes that step (``optimizer._opt_called``, PyTorch's
+    name), takes itself away and runs the class's step; from then on the class's step runs alone, at no cost.
+
+    PyTorch detects a scheduler stepped first the same way, by wrapping ``optimizer.step``.  (This one holds the
+    optimizer itself, not a weak reference: ``copy.deepcopy(optimizer)`` then gives the copy a wrapper of its own.)
+    """
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+
+    @staticmethod
+    def install(optimizer):
+        if "step" not in vars(optimizer) and not getattr(optimizer, "_opt_called", False):  # (not replaced by hand)
+            optimizer._opt_called = False
+            optimizer.step = _NoteTheFirstStep(optimizer)
+
+    def __call__(self, *args, **kwargs):
+        optimizer = self.optimizer
+        optimizer._opt_called = True
+        if vars(optimizer).get("step") is self:
+            del optimizer.step
+        return type(optimizer).step(optimizer, *args, **kwargs)
 
 
 def _check_optimizer(scheduler, optimizer):
@@ -49,6 +82,7 @@ class LRScheduler:
                                "an optimizer (load the optimizer's state_dict first, or use last_epoch=-1)")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        _NoteTheFirstStep.install(optimizer)
         self._initial_step()
 
     def _initial_step(self):
@@ -65,7 +99,13 @@ class LRScheduler:
         raise NotImplementedError
 
     def step(self):
-        """Advance one epoch: t ← t + 1, and every group's ``'lr'`` ← η_t."""
+        """Advance one epoch: t ← t + 1, and every group's ``'lr'`` ← η_t.
+
+        Call it after ``optimizer.step()``: the first call warns, as in PyTorch, if the optimizer has not
+        stepped yet (the schedule would then skip its first learning rate, η₀).
+        """
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", True):
+            warnings.warn(_STEP_BEFORE_OPTIMIZER, UserWarning, stacklevel=2)
         self._step_count += 1
         self._update_lr()
 

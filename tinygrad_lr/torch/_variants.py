@@ -41,12 +41,15 @@ class MSELoss(_nn.MSELoss):
     2 × ``tinygrad_lr.nn.MSELoss`` (exact: a product by 2), with its arguments and shape checks.
     """
 
+    _door = "tinygrad_lr.torch.nn"  # (using this and tinygrad_lr.nn.MSELoss in one program warns, once)
+
     def forward(self, input, target):
         return 2 * super().forward(input, target)
 
 
 def mse_loss(input, target, *args, **kwargs):
     """PyTorch's ``F.mse_loss``: mean((ŷ − y)²), = 2 × ``tinygrad_lr.nn.functional.mse_loss`` (same arguments)."""
+    _nn.loss.squared_error_used(MSELoss._door)
     return 2 * _nn.functional.mse_loss(input, target, *args, **kwargs)
 
 
