@@ -10,6 +10,7 @@ The files, one idea each (as PyTorch's ``torch/nn/modules``):
   ``ELU``, ``SELU``, ``CELU``, ``SiLU``, ``Mish``, ``Softplus``, ``Softsign``, ``Hardtanh``, ``ReLU6``,
   ``Hardsigmoid``, ``Hardswish``, ``PReLU``;
 - ``dropout``: ``Dropout``; ``flatten``: ``Flatten``, ``Unflatten``;
+- ``hooks``: how a module's forward, forward-pre and full backward hooks run (``Module.register_*_hook``);
 - ``sparse``: ``Embedding``; ``normalization``: ``LayerNorm``, ``BatchNorm1d``;
 - ``loss``: ``MSELoss`` — ½·mean((ŷ − y)²), note the ½, unlike PyTorch — ``L1Loss``,
   ``SmoothL1Loss``, ``HuberLoss``, ``CrossEntropyLoss``, ``NLLLoss``, ``BCELoss``,
