@@ -29,8 +29,7 @@ compiled / numpy of the 10th percentiles against the issue's target.
 """
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")   # before NumPy is imported: its BLAS reads them at load time
+from one_thread import pin_threads  # (first: one BLAS thread for every contender, set before NumPy loads)
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
@@ -52,15 +51,6 @@ TITLES = {"mlp": "MLP 784-256-10, cross-entropy, Adam, B = 128",
           "small": "the notes' linear regression 1000 x 2, B = 10",
           "large": "linear regression 100,000 x 256, B = 1024"}
 N_BATCHES = 8
-
-
-def pin_threads():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return "OMP/OPENBLAS/MKL_NUM_THREADS=1"
-    threadpool_limits(1)
-    return "threadpoolctl (1 thread) and OMP/OPENBLAS/MKL_NUM_THREADS=1"
 
 
 def load_torch():

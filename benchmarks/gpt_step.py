@@ -22,8 +22,7 @@ in the dropout-0 case the first losses are printed side by side as a check.
 """
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")   # before NumPy is imported: its BLAS reads them at load time
+from one_thread import pin_threads  # (first: one BLAS thread for every contender, set before NumPy loads)
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
@@ -44,16 +43,6 @@ EXAMPLE = os.path.join(ROOT, "examples", "gpt.py")
 TORCH_IMPORTS = {"import tinygrad_lr.torch as torch": "import torch",
                  "import tinygrad_lr.torch.nn as nn": "import torch.nn as nn",
                  "from tinygrad_lr.torch.nn import functional as F": "from torch.nn import functional as F"}
-
-
-def pin_threads():
-    """One BLAS thread for NumPy; returns how (for the report)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return "OMP/OPENBLAS/MKL_NUM_THREADS=1"
-    threadpool_limits(1)
-    return "threadpoolctl (1 thread) and OMP/OPENBLAS/MKL_NUM_THREADS=1"
 
 
 def load_example(framework):
