@@ -12,13 +12,13 @@ import warnings
 
 import numpy as np
 
-from ..core import dtypes
-from ..core.operators import (axes_of, binary, broadcast_error, floating, matmul, mean, mul, normalize_dim, operand, promote, shape_of, to_float, values_of)
+from ..core import dtypes, operators, primitives
+from ..core.operators import (axes_of, binary, broadcast_error, floating, matmul, mean, mul, normalize_dim, operand,
+                              promote, shape_of, to_float, values_of)
 from ..core.primitives import (Amax, Amin, Cat, Clamp, Cumsum, Index, LogSoftmax, Maximum, Minimum, Mul, Norm, Round,
                                Softmax, Sum, Where)
 from ..core.tensor import Tensor
 from .shapes import _slice, cat
-from ..core import operators, primitives
 
 
 def unary(op, fn, x):

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..core import dtypes, random
 from ..core.arrays import check_device as _check_device
-from .out import accepts_out
 from ..core.tensor import Tensor, array_from
+from .out import accepts_out
 
 
 def _leaf(arr, requires_grad):

@@ -9,12 +9,11 @@ are bool or integer tensors: no gradient, nothing recorded.
 """
 import numpy as np
 
-from ..core import dtypes
+from ..core import dtypes, primitives
 from ..core.operators import binary, promote, to_float, values_of
-from .arithmetic import compare, unary
 from ..core.primitives import Atan2, Ceil, Clone, Exp2, Floor, FloorDivide, Fmod, Hypot, Log2, Log10, Remainder, Trunc
 from ..core.tensor import Tensor
-from ..core import primitives
+from .arithmetic import compare, unary
 
 
 def _kind(a, b):

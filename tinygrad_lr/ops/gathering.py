@@ -18,10 +18,10 @@ import operator
 import numpy as np
 
 from ..core import dtypes
-from . import inplace
 from ..core.operators import broadcast_error, normalize_dim, operand
 from ..core.primitives import Clone, Expand, Index, IndexAdd, IndexPut
 from ..core.tensor import Tensor
+from . import inplace
 
 # (values, indices) pairs, as PyTorch's torch.return_types: v, i = x.sort() or x.sort().values
 sort_result = collections.namedtuple("sort", ["values", "indices"])

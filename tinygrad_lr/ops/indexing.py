@@ -10,11 +10,11 @@ and ``x[[rows, cols]]`` pick one element per pair.  The math is in
 import numpy as np
 
 from ..core import grad_mode
-from . import inplace
-from .inplace import check_inplace
 from ..core.operators import operand, shape_of
 from ..core.primitives import Index
 from ..core.tensor import Tensor
+from . import inplace
+from .inplace import check_inplace
 
 
 # PyTorch's rule (NumPy's before 1.23): a list holding one of these is a tuple of indices, not one index array

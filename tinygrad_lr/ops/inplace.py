@@ -16,11 +16,10 @@ tensor owning it gets a ``CopySlices`` node (views.py), as in PyTorch.
 """
 import numpy as np
 
-from ..core import capture, dtypes, grad_mode, views
+from ..core import capture, dtypes, grad_mode, operators, random, views
 from ..core.operators import operand, shape_of
 from ..core.primitives import CopySlices, Index
 from ..core.tensor import Tensor
-from ..core import operators, random
 
 
 def check_inplace(op, x):
@@ -87,8 +86,8 @@ def update(op, x, other, out_of_place, ufunc, alpha=1):
 
 def old_value(x):
     """x's value before a recorded change, as a tensor in x's place in the graph.  Its own array, not x's,
-    when the new values will be written into x's memory (x is shared, see views.py): a copy, then."""
-    views.fresh(x)
+    when the new values will be written into x's memory (x is shared, see views.py): a copy, then.
+    (Called after ``check_inplace``, which brought a view's node up to date.)"""
     data = x._data.copy() if views.is_shared(x) else x._data
     return Tensor._make(data, x._requires_grad, x.grad_fn)
 
@@ -98,8 +97,8 @@ def record(op, x, value, index=None):
 
     ``value`` is a Tensor computed out of place from ``old_value(x)`` (``h *= w``), or what is written
     (``copy_``, ``x[index] = v``: a number, an array or a Tensor, broadcast to the part it replaces).
+    Called after ``check_inplace``, which brought a view's node up to date.
     """
-    views.fresh(x)
     whole = index is None and isinstance(value, Tensor) and value._requires_grad
     if whole and value.shape != x.shape:
         raise ValueError(f"{op}: the result has shape {tuple(value.shape)}, which does not fit the "

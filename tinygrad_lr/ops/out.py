@@ -20,8 +20,8 @@ import warnings
 import numpy as np
 
 from ..core import dtypes, grad_mode
-from . import inplace
 from ..core.tensor import Tensor
+from . import inplace
 
 
 def accepts_out(op, *, exact_dtype=False, creation=False, warn_resize=None):

@@ -11,11 +11,10 @@ import operator
 
 import numpy as np
 
-from ..core import dtypes
+from ..core import dtypes, operators
 from ..core.operators import normalize_dim, operand
 from ..core.primitives import Cat, Clone, Expand, Index, Permute, Reshape, Stack, Transpose
 from ..core.tensor import Tensor
-from ..core import operators
 
 
 def reshape(op, x, shape):
