@@ -24,7 +24,7 @@ from test_twins import my_relu, scaled_cube
 # the facade's modules and the main package's modules they re-export
 PATHS = {"": "", "nn": "nn", "nn.functional": "nn.functional", "nn.init": "nn.init", "optim": "optim",
          "optim.lr_scheduler": "optim.lr_scheduler", "autograd": "autograd", "utils.data": "utils.data",
-         "linalg": "linalg"}
+         "utils.benchmark": "utils.benchmark", "linalg": "linalg"}
 VARIANTS = {name for names, *_ in _variants.TABLE for name in names}
 
 

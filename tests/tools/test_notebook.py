@@ -1,27 +1,31 @@
 """Notebooks: examples/tour.ipynb run in a real Jupyter kernel, and what a notebook is shown.
 
 The tour is executed through nbclient with an IPython kernel running this Python, and its
-outputs are checked: the numbers of the README, an SVG (or, without Graphviz, the DOT text)
-for the graph, HTML tables for the backward trace and the gradient check, a PNG for the plot.
+outputs are checked: the numbers of the README, an SVG for the graph, HTML tables for the
+backward trace and the gradient check, a PNG for the plot.  Graphviz is hidden from the
+kernel (no `dot` on its PATH, and `import graphviz` fails there), as on a fresh machine: the
+SVG is tinygrad_lr's own drawing (tinygrad_lr/viz_svg.py).
 A few more cells, appended in memory only, check what the tour cannot show: the progress bar
 is one updating output, ``cli.main(..., exit=False)`` returns a status, and a program run
 with ``!`` from a cell draws a few lines rather than one per redraw.
 
 Without nbclient, nbformat, ipykernel or matplotlib these tests skip locally and fail in CI
-(conftest.optional); so does the SVG check without Graphviz's ``dot``.
+(conftest.optional).
 """
 import io
 import json
+import os
 import pathlib
 import re
 import shutil
 import sys
+import xml.etree.ElementTree
 
 import numpy as np
 import pytest
 
 import tinygrad_lr
-from conftest import REQUIRE_OPTIONAL, optional
+from conftest import optional
 from tinygrad_lr import cli, notebook
 from tinygrad_lr.check import check_gradients
 from tinygrad_lr.cli import progress
@@ -45,7 +49,29 @@ print("status", status, "and", cli.main(["fit", "x.csv", "--no-such-option"], ex
 print("exit code", _exit_code)""",
     "bang-demo": """!{sys.executable} -m tinygrad_lr demo
 print("exit code", _exit_code)""",
+    "no-graphviz": """import shutil
+try:
+    import graphviz
+except ImportError:
+    graphviz = None
+print("dot:", shutil.which("dot"), "graphviz:", graphviz)""",
 }
+
+# The kernel starts with `import graphviz` made to fail (sys.modules holds None for it) ...
+NO_GRAPHVIZ = ("import sys; sys.modules['graphviz'] = None; "
+               "from ipykernel import kernelapp; kernelapp.launch_new_instance()")
+
+
+def path_without_dot(folder):
+    """... and a PATH without Graphviz's `dot`: the folders holding it are left out, and the shell that `!`
+    needs is reached through ``folder`` (a link to it) in case it lived in one of them."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    kept = [d for d in folders if d and not os.path.exists(os.path.join(d, "dot"))]
+    shell = shutil.which("sh")
+    folder.mkdir()
+    if shell:
+        os.symlink(shell, folder / "sh")
+    return os.pathsep.join(kept + [str(folder)])
 
 
 # ============================================================================
@@ -65,9 +91,10 @@ def executed(tmp_path_factory):
     spec = tmp / "kernels" / KERNEL
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-c", NO_GRAPHVIZ, "-f", "{connection_file}"],
         "display_name": KERNEL, "language": "python",
-        "env": {"PYTHONPATH": str(ROOT), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}}))
+        "env": {"PYTHONPATH": str(ROOT), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                "PATH": path_without_dot(tmp / "bin"), "SHELL": str(tmp / "bin" / "sh")}}))
     nb = nbformat.read(TOUR, as_version=4)
     tour_cells = len(nb.cells)
     for source in EXTRA_CELLS.values():
@@ -113,16 +140,20 @@ def test_a_first_look_prints_the_hand_derived_gradients(executed):
     np.testing.assert_allclose(numbers, [-22 / 3, -28 / 3, -2.0], atol=1e-4)   # Xᵀ(Xw + b − y)/n, Σ(…)/n
 
 
-def test_the_graph_is_drawn(executed):
+def test_graphviz_is_hidden_from_the_kernel(executed):
+    assert text(executed["extra"]["no-graphviz"], "stdout") == "dot: None graphviz: None\n"
+
+
+def test_the_graph_is_drawn_without_graphviz(executed):
     cell = tour_cell(executed, "viz.to_dot(loss")
     svgs, pages = rich(cell, "image/svg+xml"), rich(cell, "text/html")
-    if shutil.which("dot") is None:
-        assert pages and "<pre>digraph autograd {" in pages[0] and "MatmulBackward" in pages[0]
-        if REQUIRE_OPTIONAL:
-            pytest.fail("Graphviz's `dot` program is required in CI (TINYGRAD_LR_REQUIRE_OPTIONAL=1)")
-        pytest.skip("Graphviz's `dot` is not installed: the DOT text was shown instead of the SVG")
-    assert len(svgs) == 1 and not pages
-    assert svgs[0].startswith("<svg") and "MatmulBackward" in svgs[0] and ">w<" in svgs[0]
+    assert len(svgs) == 1 and not pages                  # a picture, not the DOT text
+    svg = svgs[0]
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "graphviz" not in svg.lower()
+    xml.etree.ElementTree.fromstring(svg)
+    # w, b, 7 ops (the mean is a sum and a division) and the output; an edge into each but w and b
+    assert svg.count('class="node"') == 10 and svg.count('class="edge"') == 9
+    assert ">MatmulBackward<" in svg and ">w<" in svg and ">(2, 1)<" in svg and "<title>out = x @ y" in svg
     assert text(cell).startswith("digraph autograd {")   # the plain-text view: the DOT lines
 
 
@@ -131,6 +162,8 @@ def test_the_backward_trace_is_a_table(executed):
     html, = rich(cell, "text/html")
     assert html.startswith("<table>") and html.count("<tr>") == 1 + 7    # the mean's division is a step too
     assert "MatmulBackward" in html and "∂L/∂y → leaf w: shape (2, 1) = [[-7.3333], [-9.3333]]" in html
+    picture = html[html.index("</table>"):]              # then the pass as a graph, drawn without Graphviz
+    assert "<svg" in picture and ">[7] MatmulBackward<" in picture and picture.count('class="edge"') == 8
     assert not [o for o in cell.outputs if o.output_type == "stream"]   # verbose=False printed nothing
 
 

@@ -3,7 +3,8 @@
 ℓ = 1/(2n)·Σ(Xw + b − y)² on a few samples of the lecture notes' data, drawn with
 tinygrad_lr.viz: without --out the DOT text goes to standard output and the
 trace to standard error (``tinygrad-lr graph | dot -Tsvg > graph.svg``); with
---out, a .dot/.gv file or, through graphviz, an .svg, .png or .pdf.
+--out, a .dot/.gv file, an .svg (Graphviz's when it is installed, else our own layout, viz_svg.py),
+or, through Graphviz, a .png or .pdf.
 """
 import os
 import re

@@ -1,2 +1,2 @@
-"""``tinygrad_lr.utils``: home of ``utils.data``, so that ``from torch.utils import data`` ports."""
-from . import data  # noqa: F401
+"""``tinygrad_lr.utils``: home of ``utils.data`` and ``utils.benchmark`` (PyTorch's ``torch.utils`` paths)."""
+from . import benchmark, data  # noqa: F401

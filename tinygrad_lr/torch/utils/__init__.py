@@ -1,2 +1,2 @@
-"""``torch.utils``: home of ``torch.utils.data``."""
-from . import data  # noqa: F401
+"""``torch.utils``: home of ``torch.utils.data`` and ``torch.utils.benchmark``."""
+from . import benchmark, data  # noqa: F401
