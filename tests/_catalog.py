@@ -253,8 +253,9 @@ from _catalog_surface import SURFACE  # noqa: E402  (%, rounding, more math, str
 from _catalog_layers import LAYERS  # noqa: E402  (embedding, layer_norm, batch_norm, attention: tests/_catalog_layers.py)
 from _catalog_activations import ACTIVATIONS_AND_LOSSES  # noqa: E402  (elu ... prelu, kl_div ...: _catalog_activations.py)
 from _catalog_sampling import SAMPLING  # noqa: E402  (meshgrid: tests/_catalog_sampling.py)
+from _catalog_conv import CONVOLUTIONS  # noqa: E402  (conv, pooling, unfold/fold, pad, interpolate: _catalog_conv.py)
 
-CATALOG = CATALOG + MATH + TENSOR + SURFACE + LAYERS + ACTIVATIONS_AND_LOSSES + SAMPLING
+CATALOG = CATALOG + MATH + TENSOR + SURFACE + LAYERS + ACTIVATIONS_AND_LOSSES + SAMPLING + CONVOLUTIONS
 
 assert len({op.name for op in CATALOG}) == len(CATALOG), "catalog names must be unique (they are test ids)"
 

@@ -25,6 +25,7 @@ from . import autograd  # noqa: F401
 from . import data, nn, optim, utils  # noqa: F401  (the training stack, on top of the core)
 from . import linalg  # noqa: F401  (lstsq, solve: the closed form)
 from . import check, viz  # noqa: F401  (the tools: hand-derivation checks, graphs and the backward trace)
+from . import func  # noqa: F401  (torch.func: grad, vmap, jacrev, hessian, functional_call)
 from .serialization import load, save
 from .jit import compile  # noqa: A004  (torch.compile: record a training step, replay it as NumPy)
 

@@ -353,9 +353,9 @@ def test_the_porting_page_table_is_the_one_in_the_code():
 
 def test_a_name_the_facade_lacks_says_so_and_where_the_list_is():
     import tinygrad_lr.torch as torch
-    with pytest.raises(AttributeError, match=r"module 'tinygrad_lr.torch.nn' has no attribute 'Conv2d' \(nor has "
+    with pytest.raises(AttributeError, match=r"module 'tinygrad_lr.torch.nn' has no attribute 'Conv3d' \(nor has "
                                              r"'tinygrad_lr.nn'\).*docs/porting\.md lists what does not port"):
-        torch.nn.Conv2d
+        torch.nn.Conv3d
 
 
 @pytest.mark.parametrize("module, name", [("nn.functional", "_mse_loss"), ("nn.functional", "HalfSquaredError"),

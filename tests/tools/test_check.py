@@ -160,8 +160,13 @@ def test_a_wrong_autograd_is_told_apart_from_a_wrong_formula():
             x, = ctx.saved_tensors
             return g * x
     result = check_gradients(BadSquareSum.apply, {"x": [1.0, -2.0]}, {"x": lambda x: 2 * x}, verbose=False)
-    assert result and result["x"].verdict == "ok (numeric)"
+    assert result["x"].verdict == "ok (numeric)" and result["x"].passed  # the formula is right ...
+    assert not result and not result["x"].autograd_ok                     # ... autograd is not: no pass
     assert "your formula agrees with finite differences, but autograd does not" in result["x"].message
+    assert "the backward of BadSquareSumBackward is wrong" in result["x"].message
+    summary = str(result).splitlines()[-1]
+    assert "agree" not in summary and summary.startswith("autograd's gradient is WRONG for x: the backward of "
+                                                         "BadSquareSumBackward is wrong (created at ")
 
 
 def test_inputs_without_a_formula_are_still_checked_against_finite_differences():

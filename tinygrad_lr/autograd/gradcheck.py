@@ -26,6 +26,7 @@ from ..core import dtypes, grad_mode, internal
 from ..ops.creation import zeros_like
 from ..core.tensor import Tensor
 from .grad import grad
+from .localize import localize
 
 _SHOW_FULL = 36  # print whole Jacobians up to this many entries
 
@@ -96,8 +97,9 @@ def _numerical(func, inputs, diff, outputs, eps):
     return jac
 
 
-def _mismatch_text(op, k, i, a, n, out_shape, in_shape, eps, atol, rtol, labels):
-    """What went wrong, in words: the worst entry with both values and the tolerance."""
+def _mismatch_text(op, k, i, a, n, out_shape, in_shape, eps, atol, rtol, labels, where=None):
+    """What went wrong, in words: the worst entry with both values and the tolerance; then ``where``
+    (which op's backward is wrong, for gradcheck), then the Jacobians when they are small."""
     tol = atol + rtol * np.abs(n)
     excess = np.abs(a - n) - tol
     r, c = np.unravel_index(int(np.argmax(excess)), a.shape)
@@ -106,8 +108,8 @@ def _mismatch_text(op, k, i, a, n, out_shape, in_shape, eps, atol, rtol, labels)
     out_name, in_name = labels(k, i)
     numerical = f"numerical (central differences, eps={eps:g}):"
     lines = [
-        f"{op}: Jacobian mismatch for {out_name} (shape {tuple(out_shape)}) with respect to {in_name} "
-        f"(shape {tuple(in_shape)}).",
+        f"{op}: Jacobian mismatch for {out_name} with respect to {in_name},",  # PyTorch's first line, after op:
+        f"{out_name} has shape {tuple(out_shape)}, {in_name} has shape {tuple(in_shape)}.",
         f"Worst entry: d {out_name}{list(_index(out_shape, r))} / d {in_name}{list(_index(in_shape, c))}",
         f"    {'analytical (backward):'.ljust(len(numerical))} {_fmt(ai)}",
         f"    {numerical} {_fmt(ni)}",
@@ -118,9 +120,14 @@ def _mismatch_text(op, k, i, a, n, out_shape, in_shape, eps, atol, rtol, labels)
     nz = np.abs(n) > 1e-12
     if nz.any() and np.all(np.abs(a[~nz]) <= atol):
         ratio = a[nz] / n[nz]
-        if np.allclose(ratio, ratio[0], rtol=1e-3, atol=1e-9) and not np.isclose(ratio[0], 1, rtol=1e-3):
+        if np.allclose(ratio, 0, atol=1e-9):
+            lines.append("analytical = 0 where numerical is not: backward's result does not depend on this input "
+                         "(a value it uses was saved as a copy or detached, so it is a constant to autograd).")
+        elif np.allclose(ratio, ratio[0], rtol=1e-3, atol=1e-9) and not np.isclose(ratio[0], 1, rtol=1e-3):
             lines.append(f"analytical = {_fmt(ratio[0])} × numerical everywhere: a constant factor "
                          "is wrong in the backward formula.")
+    if where is not None:
+        lines.append(where)
     if a.size <= _SHOW_FULL:
         lines.append("analytical (rows: output elements, columns: input elements):\n"
                      + np.array2string(a, precision=6, suppress_small=True))
@@ -142,7 +149,16 @@ def _unsupported(op, **flags):
                              f"batched gradients; leave {name} at its default")
 
 
-def _check(op, func, inputs, eps, atol, rtol, raise_exception, nondet_tol, check_grad_dtypes, labels):
+def _where(func, inputs, eps, atol, rtol):
+    """gradcheck's second half: which op's backward is wrong (localize.py), or why that cannot be said."""
+    try:
+        return str(localize(func, inputs, eps=eps, atol=atol, rtol=rtol))
+    except Exception as e:  # the report must not hide the mismatch it explains
+        return f"(the ops could not be checked one by one: {type(e).__name__}: {e})"
+
+
+def _check(op, func, inputs, eps, atol, rtol, raise_exception, nondet_tol, check_grad_dtypes, labels,
+           locate=False):
     if not callable(func):
         raise TypeError(f"{op}: func must be callable, got {type(func).__name__}")
     inputs = _as_tuple(inputs)
@@ -183,7 +199,8 @@ def _check(op, func, inputs, eps, atol, rtol, raise_exception, nondet_tol, check
     for (k, i), a in analytical.items():
         n = numerical[k, i]
         if not np.all(np.abs(a - n) <= atol + rtol * np.abs(n)):
-            text = _mismatch_text(op, k, i, a, n, outputs[k].shape, inputs[i].shape, eps, atol, rtol, labels)
+            where = _where(func, inputs, eps, atol, rtol) if locate else None
+            text = _mismatch_text(op, k, i, a, n, outputs[k].shape, inputs[i].shape, eps, atol, rtol, labels, where)
             return _fail(op, text, raise_exception)
     return True
 
@@ -220,11 +237,22 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     digits of float64.  The error text names the output, the input, the element,
     both values and the tolerance, e.g.::
 
-        gradcheck: Jacobian mismatch for output 0 (shape ()) with respect to input 1 (shape (2, 1)).
+        gradcheck: Jacobian mismatch for output 0 with respect to input 1,
+        output 0 has shape (), input 1 has shape (2, 1).
         Worst entry: d output 0[] / d input 1[1, 0]
             analytical (backward):                      -4.13
             numerical (central differences, eps=1e-06): -2.065
             ...
+        The first op, in the order of the backward pass, whose backward disagrees with finite differences
+        of its own forward:
+            HalfSquaredErrorBackward (your Function HalfSquaredError), created at loss.py:12 in f: ...
+            its gradient for input 0 (shape (5, 1)): ×2: twice the right value: a ½ dropped ...
+
+    The first line is PyTorch's.  Then, when the check fails, every op of the function's graph is
+    checked alone against finite differences of its own forward, in the order of the backward pass,
+    and the first whose backward disagrees is named (``autograd.localize``): its class, the line that
+    created it, its input, and the kind of error (×2, ×½, ×n, the sign, a transpose, a missing sum
+    over a broadcast dimension).
 
     Example::
 
@@ -240,7 +268,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     def labels(k, i):
         return f"output {k}", f"input {i}"
     return _check("gradcheck", func, inputs, eps, atol, rtol, raise_exception, nondet_tol,
-                  check_grad_dtypes, labels)
+                  check_grad_dtypes, labels, locate=True)
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,

@@ -5,8 +5,10 @@ the per-sample gradients summed over a mini-batch, the sum form of batch GD, the
 gradient behind the closed form, Newton's Hessian; then (``_linear_model_derivations``)
 ridge, logistic regression with its Newton/IRLS Hessian, and softmax regression —
 each with its loss function and its hand-derived formulas; ``cmd_check`` hands each one to
-tinygrad_lr.check.check_gradients.  (The file is not called check.py so that it
-is not mistaken for tinygrad_lr/check.py, the checker itself.)
+tinygrad_lr.check.check_gradients.  Then (``_per_sample_cases``) the per-sample gradients ∇ℓ⁽ⁱ⁾ of
+linear, ridge, logistic and softmax regression, for every sample of a batch, against
+``func.vmap(func.grad(ℓ))``, and their mean against the batch gradient (``check_per_sample``).
+(The file is not called check.py so that it is not mistaken for tinygrad_lr/check/, the checker itself.)
 """
 import io
 
@@ -158,6 +160,72 @@ def _linear_model_derivations(rng, X, y, n):
     return items
 
 
+def _per_sample_cases(seed):
+    """The notes' per-sample gradients ∇ℓ⁽ⁱ⁾, model by model: (title, formula in words, the one-sample loss,
+    params, X, y, per-sample formulas).  Each loss is written for ONE sample (x a row of X, y its target)."""
+    rng = np.random.default_rng(seed + 1)
+    n, lam, K = 8, 0.3, 3
+    X, y = rng.normal(size=(n, 2)), rng.normal(size=(n, 1))
+    w, b = rng.normal(size=2), rng.normal(size=1)
+    labels = (rng.random((n, 1)) < 0.5).astype(np.float64)
+    onehot = np.eye(K)[rng.integers(0, K, size=n)]
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    def softmax(z):
+        e = np.exp(z - z.max())
+        return e / e.sum()
+
+    def linear(w, b, x, y):
+        return ((x @ w + b - y) ** 2).sum() / 2
+
+    def ridge(w, b, x, y):
+        return ((x @ w + b - y) ** 2).sum() / 2 + lam / 2 * (w ** 2).sum()
+
+    def logistic(w, b, x, y):  # −[y·log σ(z) + (1 − y)·log(1 − σ(z))] = log(1 + eᶻ) − y·z
+        z = x @ w + b
+        return ((z.exp() + 1).log() - y * z).sum()
+
+    def softmax_regression(W, b, x, y):  # −log softmax(z)[class] = log Σ eᶻ − onehot·z
+        z = W @ x + b
+        return z.exp().sum().log() - (y * z).sum()
+    return [
+        ("linear regression: ℓ⁽ⁱ⁾ = ½(x⁽ⁱ⁾ᵀw + b − y⁽ⁱ⁾)²", "∇ℓ⁽ⁱ⁾ = [x⁽ⁱ⁾r, r],  r = x⁽ⁱ⁾ᵀw + b − y⁽ⁱ⁾",
+         linear, {"w": w, "b": b}, X, y,
+         {"w": lambda w, b, x, y: x * (x @ w + b - y), "b": lambda w, b, x, y: x @ w + b - y}),
+        (f"ridge: ℓ⁽ⁱ⁾ = ½(x⁽ⁱ⁾ᵀw + b − y⁽ⁱ⁾)² + (λ/2)‖w‖², λ = {lam:g}", "∇ℓ⁽ⁱ⁾ = [x⁽ⁱ⁾r + λw, r]",
+         ridge, {"w": w, "b": b}, X, y,
+         {"w": lambda w, b, x, y: x * (x @ w + b - y) + lam * w, "b": lambda w, b, x, y: x @ w + b - y}),
+        ("logistic regression: ℓ⁽ⁱ⁾ = −[y log σ(z) + (1 − y) log(1 − σ(z))], z = x⁽ⁱ⁾ᵀw + b",
+         "∇ℓ⁽ⁱ⁾ = [x⁽ⁱ⁾(σ(z) − y⁽ⁱ⁾), σ(z) − y⁽ⁱ⁾]", logistic, {"w": w, "b": b}, X, labels,
+         {"w": lambda w, b, x, y: x * (sigmoid(x @ w + b) - y), "b": lambda w, b, x, y: sigmoid(x @ w + b) - y}),
+        (f"softmax regression: ℓ⁽ⁱ⁾ = −log softmax(Wx⁽ⁱ⁾ + b)[y⁽ⁱ⁾], {K} classes",
+         "∇ℓ⁽ⁱ⁾ = [(p − onehot(y⁽ⁱ⁾)) x⁽ⁱ⁾ᵀ, p − onehot(y⁽ⁱ⁾)],  p = softmax(Wx⁽ⁱ⁾ + b)",
+         softmax_regression, {"W": rng.normal(size=(K, 2)), "b": rng.normal(size=K)}, X, onehot,
+         {"W": lambda W, b, x, y: np.outer(softmax(W @ x + b) - y, x), "b": lambda W, b, x, y: softmax(W @ x + b) - y}),
+    ]
+
+
+def _check_per_sample(seed):
+    """The per-sample section of ``check``: prints each case; returns how many passed, of how many."""
+    from ..check import check_per_sample
+    cases = _per_sample_cases(seed)
+    print()
+    print("Per-sample gradients: ∇ℓ⁽ⁱ⁾ of each sample, your formula against vmap(grad(ℓ)), and their mean "
+          "against the gradient of the batch loss (1/n)·Σᵢ ℓ⁽ⁱ⁾")
+    passed = 0
+    for k, (title, formula, loss, params, X, y, formulas) in enumerate(cases, 1):
+        print()
+        print(f"[per-sample {k}] {title}")
+        print(f"    {formula}")
+        out = io.StringIO()
+        result = check_per_sample(loss, params, X, y, formulas, file=out)
+        print("    " + out.getvalue().rstrip("\n").replace("\n", "\n    "))
+        passed += bool(result)
+    return passed, len(cases)
+
+
 def cmd_check(args):
     from ..check import check_gradients
     print("tinygrad-lr check: each derivation of the lecture notes, at a random point in float64, three ways: the "
@@ -176,7 +244,10 @@ def cmd_check(args):
         numeric = max(r.numeric_error for r in result)
         print(f"    autograd vs central finite differences: max abs difference {numeric:.1e}")
         passed += bool(result)
+    samples_passed, samples = _check_per_sample(args.seed)
     print()
+    print(f"{samples_passed} of {samples} per-sample checks confirmed (∇ℓ⁽ⁱ⁾ = vmap(grad), mean = batch gradient)"
+          if samples_passed == samples else f"{samples - samples_passed} of {samples} per-sample checks FAILED")
     print(f"{passed} of {len(items)} derivations confirmed (formula = autograd = finite differences)"
           if passed == len(items) else f"{len(items) - passed} of {len(items)} derivations FAILED")
-    return 0 if passed == len(items) else 1
+    return 0 if passed == len(items) and samples_passed == samples else 1

@@ -8,6 +8,8 @@ tools).  The files, bottom up:
   ``copying`` (``copy.copy``, ``copy.deepcopy`` and the refusal of pickle), ``capture`` (the seam through
   which ``tinygrad_lr.compile`` watches);
 - ``function``: the Function class (a graph node), and ``views`` (how a write into a view reaches its base);
+- ``batching``: the seam through which ``vmap`` runs an op on a batch at once (a batched tensor carries its
+  batch dims in front; each primitive's ``batch_rule`` rewrites the call into ordinary ops);
 - ``primitives/``: the table of differentiable ops by topic, forward and backward side by side;
 - ``tensor``: the Tensor class; ``operators``: what its ``+ − × ÷ ** @``, ``sum`` and ``mean`` do
   (operands, PyTorch's type promotion, one primitive each); ``engine``: the backward pass.  These three

@@ -32,7 +32,7 @@ import weakref
 
 import numpy as np
 
-from . import capture, grad_mode, views
+from . import batching, capture, grad_mode, views
 
 _sequence = itertools.count()  # creation order of nodes: the engine's topological order
 _FREED = object()
@@ -62,6 +62,7 @@ class Function:
     _saved = ()            # ... resolved: see _resolve_saved
     _retained = None       # a weak reference to the output, when retain_grad() was called on it
     _hooks = None          # the output's register_hook functions, {handle id: hook}
+    batch_rule = None      # how vmap runs the op on a batch at once: rule(cls, args, kwargs) (see batching.py)
 
     # ---- what a subclass writes ---------------------------------------------------
     @staticmethod
@@ -113,6 +114,8 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward on the arguments' arrays and, if any input requires grad, record a node."""
+        if batching.on and batching.takes(args, kwargs):  # inside vmap, a batched argument: the op's batch rule
+            return batching.apply(cls, args, kwargs)
         ctx = cls()
         raw, needs = [], []  # forward's arguments (a Tensor's array in its place), and who wants a gradient
         for a in args:
@@ -266,6 +269,8 @@ def _as_tensor(node, value, source):
         return source
     return Tensor._make(value) if isinstance(value, np.ndarray) else value
 
+
+batching.Function = Function  # vmap's loop fallback applies a Function sample by sample (batching.py)
 
 # The Tensor class, set by tensor.py when it defines it.  Function.apply makes Tensors, but this file cannot
 # import tensor.py: tensor.py imports the primitives, which are Functions (an import cycle through every

@@ -129,8 +129,8 @@ def div(a, b):
 
 def pow(x, exponent):
     """x ** p for a number p (Pow), or for a tensor p (PowTensor); a 0-d tensor p without grad acts as its number."""
-    if isinstance(exponent, Tensor) and exponent.ndim == 0 and not exponent.requires_grad:
-        exponent = exponent.item()
+    if isinstance(exponent, Tensor) and exponent.ndim == 0 and not exponent.requires_grad and not exponent._levels:
+        exponent = exponent.item()  # (not for a batched exponent: one number per sample, see batching.py)
     if isinstance(exponent, np.generic):
         exponent = exponent.item()
     if isinstance(exponent, (Tensor, np.ndarray, list, tuple)):

@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from . import capture, copying, dtypes, function, primitives, printing, views
+from . import batching, capture, copying, dtypes, function, primitives, printing, views
 from .arrays import Size, device, to_array
 
 
@@ -43,6 +43,7 @@ class Tensor:
     _view = None         # for a view of another tensor's memory (x[1:3], x.T): how to make it again (views.py)
     _has_views = False   # True once a view (or a detach()) of this tensor's memory was made
     _hooks = None        # a leaf's register_hook functions, {handle id: hook} (an op's output: on its node)
+    _levels = ()         # inside vmap, a batched tensor's: the vmap of each batch dim in front (batching.py)
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self._data = array_from(data, dtype, "Tensor")
@@ -345,6 +346,14 @@ _NOT_A_LEAF = (  # PyTorch's words
     "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 function.Tensor = Tensor  # Function.apply makes Tensors (function.py cannot import this file: see there)
+
+
+class BatchedTensor(batching.Batched, Tensor):
+    """A tensor inside ``vmap``: its array holds every sample, the batch dims in front (see batching.py)."""
+    __slots__ = ()
+
+
+batching.Tensor, batching.BatchedTensor, batching.primitives = Tensor, BatchedTensor, primitives  # (see there)
 
 # The operators (operators.py) and backward (engine.py) build on Tensor, and Tensor's methods call them:
 # the core's one import cycle, closed here, once Tensor exists.

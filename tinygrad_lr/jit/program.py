@@ -68,6 +68,11 @@ def _key(x):
     return (type(x).__name__, x)
 
 
+def _natural(name):
+    """t2 before t10."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
+
+
 def _refs(x):
     if isinstance(x, Ref):
         yield x.id
@@ -164,19 +169,31 @@ class Program:
         return {self._root(n.writes) for n in nodes if n.writes is not None}
 
     def _hoist(self, nodes):
-        """Python arithmetic on the inputs alone (−lr), and the guards on it, move to the top: there they
-        are checked before anything is written, and computed once."""
-        free = {vid for vid, v in self.values.items() if v.kind in ("input", "const")}
-        top, rest = [], []
-        for node in nodes:
+        """A guard on values nothing in the step writes (−lr; the targets a loss checks: the step's argument y),
+        with the calls it reads, moves to the top: there it is checked before anything is written, so a
+        guard that fails leaves the call to eager untouched (a BatchNorm updates its running statistics in
+        its forward, before the loss's guards).  The calls moved read only such values: they compute the
+        same numbers earlier."""
+        written = self._written_roots(nodes)
+        free = {vid for vid, v in self.values.items() if v.kind != "op" and vid not in written}
+        made_by = {}  # value id → the index of the call that made it, for the calls that read only free values
+        for i, node in enumerate(nodes):
             refs = set(_refs(node.args)) | set(_refs(node.kwargs))
-            if node.kind in ("scalar", "guard") and refs <= free:
-                top.append(node)
-                if node.out is not None:
+            if node.writes is None and node.kind != "setitem" and refs <= free and node.out is not None:
+                made_by[node.out] = i
+                if self._root(node.out) not in written:
                     free.add(node.out)
-            else:
-                rest.append(node)
-        return top + rest
+        top = set()
+        for i, node in enumerate(nodes):
+            if node.kind == "guard" and set(_refs(node.args)) <= free:
+                todo = [i]
+                while todo:
+                    j = todo.pop()
+                    if j not in top:
+                        top.add(j)
+                        todo += [made_by[r] for r in set(_refs(nodes[j].args)) | set(_refs(nodes[j].kwargs))
+                                 if r in made_by]
+        return [n for i, n in enumerate(nodes) if i in top] + [n for i, n in enumerate(nodes) if i not in top]
 
     def _common(self, nodes):
         """The same pure call on the same values, with no write in between, is made once."""
@@ -285,6 +302,7 @@ class Program:
                     where = w
             waiting = []
             lines.append(self._statement(node))
+        lines = self._freed(lines, {self._name(self.alias.get(v, v)) for v, _ in self.outputs})
         params = ", ".join(self._name(v) for v in self.params)
         updated = sorted({self._name(self._root(n.writes)) for n in nodes if n.writes is not None
                           and self.values[self._root(n.writes)].kind == "ext"})
@@ -296,6 +314,36 @@ class Program:
         head = [f"# {title}"] if title else []
         consts = [f"# {name}: {desc}" for name, desc in self._described()]
         return "\n".join(head + consts + self.scalar_lines + body) + "\n"
+
+    def _freed(self, lines, outputs):
+        """``del`` each large temporary (64 KiB or more) after the last statement that reads it: its memory goes
+        back then, as eager's does when the graph lets go of it (a function's locals would otherwise all live
+        until it returns, and a convolutional step would need several times its activations)."""
+        temps = {name for vid, name in self.names.items() if self._large(vid)} - outputs
+        last = {}
+        for i, line in enumerate(lines):
+            if not line.startswith("#"):
+                for word in re.findall(r"[A-Za-z_]\w*", line):
+                    if word in temps:
+                        last[word] = i
+        after = {}
+        for name, i in last.items():
+            after.setdefault(i, []).append(name)
+        out = []
+        for i, line in enumerate(lines):
+            out.append(line)
+            if i in after:
+                out.append("del " + ", ".join(sorted(after[i], key=_natural)))
+        return out
+
+    def _large(self, vid):
+        """Whether ``vid`` is a temporary (or a view of one) of 64 KiB or more."""
+        root = self._root(vid)
+        if self.values[vid].kind != "op" or self.values[root].kind != "op":
+            return False
+        node = self.rec.nodes[self.values[root].info]
+        return node.shape is not None and node.dtype is not None and \
+            int(np.prod(node.shape)) * np.dtype(node.dtype).itemsize >= 1 << 16
 
     def _described(self):
         for vid, v in self.values.items():

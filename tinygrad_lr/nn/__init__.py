@@ -6,12 +6,14 @@ The files, one idea each (as PyTorch's ``torch/nn/modules``):
   ``parameter``: ``Parameter``;
 - ``container``: ``Sequential``, ``ModuleList``, ``ModuleDict``;
 - ``linear``: ``Linear`` (y = xWᵀ + b), ``Identity``;
+- ``conv``: ``Conv1d``, ``Conv2d``; ``pooling``: ``MaxPool1d``, ``MaxPool2d``, ``AvgPool1d``, ``AvgPool2d``,
+  ``AdaptiveAvgPool1d``, ``AdaptiveAvgPool2d``, ``AdaptiveMaxPool2d``, ``Unfold``, ``Fold``;
 - ``activation``: ``ReLU``, ``LeakyReLU``, ``Sigmoid``, ``Tanh``, ``GELU``, ``Softmax``, ``LogSoftmax``,
   ``ELU``, ``SELU``, ``CELU``, ``SiLU``, ``Mish``, ``Softplus``, ``Softsign``, ``Hardtanh``, ``ReLU6``,
   ``Hardsigmoid``, ``Hardswish``, ``PReLU``;
-- ``dropout``: ``Dropout``; ``flatten``: ``Flatten``, ``Unflatten``;
+- ``dropout``: ``Dropout``, ``Dropout2d``; ``flatten``: ``Flatten``, ``Unflatten``;
 - ``hooks``: how a module's forward, forward-pre and full backward hooks run (``Module.register_*_hook``);
-- ``sparse``: ``Embedding``; ``normalization``: ``LayerNorm``, ``BatchNorm1d``;
+- ``sparse``: ``Embedding``; ``normalization``: ``LayerNorm``, ``BatchNorm1d``, ``BatchNorm2d``;
 - ``loss``: ``MSELoss`` — ½·mean((ŷ − y)²), note the ½, unlike PyTorch — ``L1Loss``,
   ``SmoothL1Loss``, ``HuberLoss``, ``CrossEntropyLoss``, ``NLLLoss``, ``BCELoss``,
   ``BCEWithLogitsLoss``, ``KLDivLoss``, ``PoissonNLLLoss``, ``CosineEmbeddingLoss``,
@@ -28,13 +30,16 @@ from . import functional, init, utils  # noqa: F401
 from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,  # noqa: F401
                          LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh)
 from .container import ModuleDict, ModuleList, Sequential  # noqa: F401
-from .dropout import Dropout  # noqa: F401
+from .conv import Conv1d, Conv2d  # noqa: F401
+from .dropout import Dropout, Dropout2d  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
 from .linear import Identity, Linear  # noqa: F401
 from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,  # noqa: F401
                    KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss,
                    TripletMarginLoss)
 from .module import Module  # noqa: F401
-from .normalization import BatchNorm1d, LayerNorm  # noqa: F401
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
 from .parameter import Parameter  # noqa: F401
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,  # noqa: F401
+                      Fold, MaxPool1d, MaxPool2d, Unfold)
 from .sparse import Embedding  # noqa: F401

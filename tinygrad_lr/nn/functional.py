@@ -27,11 +27,12 @@ import warnings
 import numpy as np
 
 from ..core import Tensor
-from ..core import dtypes, internal
+from ..core import batching, dtypes, internal
+from ..core.batching import elementwise, reduced
 from ..ops.creation import rand
 from ..core.function import Function
 from ..ops.gathering import one_hot  # noqa: F401  (F.one_hot, as in PyTorch)
-from ..core.primitives import Abs, Erf, Exp, Log, Log1p, LogSoftmax, Sigmoid, Softmax, Tanh
+from ..core.primitives import Abs, Erf, Exp, Log, Log1p, LogSoftmax, Reshape, Sigmoid, Softmax, Tanh
 from . import loss_args
 
 
@@ -43,7 +44,17 @@ class Linear(Function):
 
     x is (*, in), W is (out, in), b is (out,) or None; every leading dimension
     of x is one more row of the batch.
+    vmap: a batch of x through one layer is more rows (one call); a W or b per sample (grad's view of a
+    shared weight inside vmap) is x @ Wᵀ + b composed, whose matmul rule makes one product of it.
     """
+    @staticmethod
+    def batch_rule(cls, args, kwargs):
+        x, weight, bias = args
+        if not isinstance(weight, batching.Batched) and not isinstance(bias, batching.Batched):
+            return batching.tag(batching.run(cls, x, weight, bias), batching.levels(x))
+        out = x @ weight.T
+        return out if bias is None else out + bias
+
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
@@ -66,6 +77,8 @@ class HalfSquaredError(Function):
 
     ∂L/∂ŷ = g · s · (ŷ − y)        ∂L/∂y = −∂L/∂ŷ
     """
+    batch_rule = reduced  # vmap: element-wise ('none') on the batch, then each sample's sum or mean
+
     @staticmethod
     def forward(ctx, input, target, reduction):
         ctx.save_for_backward(input, target)  # not ŷ − y: backward recomputes it, so that under
@@ -91,6 +104,8 @@ class LeakyReLU(Function):
 
     Fused, not a composition (where(x > 0, x, a·x)): one node, whose derivative is a constant per element.
     """
+    batch_rule = elementwise  # vmap: element-wise (core/batching.py)
+
     @staticmethod
     def forward(ctx, x, negative_slope):
         ctx.slope = np.where(x > 0, 1, negative_slope).astype(x.dtype)  # the derivative, a constant per element
@@ -120,6 +135,8 @@ class NormalCDF(Function):
     GELU's backward uses it, so that its second derivative can be taken.  A Function because erf has
     no composition in the ops (NumPy lacks it).
     """
+    batch_rule = elementwise  # vmap: element-wise (core/batching.py)
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -142,6 +159,8 @@ class GELU(Function):
 
     Fused, not a composition (x · Φ(x), or the tanh formula's six ops): one node, the derivative written out.
     """
+    batch_rule = elementwise  # vmap: element-wise (core/batching.py)
+
     @staticmethod
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
@@ -195,6 +214,27 @@ def _weighted_sum(a, logp):
         return np.where(a == 0, 0, a * logp).sum(axis=1)
 
 
+def _class_rows(cls, args, kwargs):
+    """vmap of CrossEntropy and NLL: every sample's rows as rows of one batch, the loss of each row ('none'),
+    then each sample's sum (or mean: divided by ``divisor``)."""
+    input, target = args
+    order, sizes = batching.union(args)
+    sample = batching.logical_shape(input)
+    rows = (-1,) + sample[1:]
+    x = batching.run(Reshape, batching.expand(input, order, sizes), shape=rows)
+    if isinstance(target, Tensor):
+        a = batching.run(Reshape, batching.expand(target, order, sizes), shape=rows)
+    else:
+        a = np.broadcast_to(target, tuple(sizes) + sample).reshape(rows)
+    per_row = batching.run(cls, x, a, reduction="none", divisor=kwargs["divisor"])
+    loss = batching.tag(batching.run(Reshape, per_row, shape=tuple(sizes) + sample[:1] + sample[2:]), order)
+    reduction, divisor = kwargs["reduction"], kwargs["divisor"]
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    return total if reduction == "sum" else total * (1 / divisor if divisor else 0.0)
+
+
 class CrossEntropy(Function):
     """out = s · Σᵢ ℓᵢ,  ℓᵢ = −Σ_c A[i, c] · log softmax(Zᵢ)_c;   'none': the ℓᵢ
 
@@ -207,6 +247,8 @@ class CrossEntropy(Function):
     Fused, not a composition (log_softmax, then nll_loss): one node instead of a chain of
     four, and the backward is the hand formula, softmax minus the target.
     """
+    batch_rule = _class_rows  # vmap: every sample's rows as rows of one batch (see there)
+
     @staticmethod
     def forward(ctx, input, target, reduction, divisor):
         ctx.save_for_backward(input, target)
@@ -232,6 +274,8 @@ class NLL(Function):
 
     Fused, not a composition (A · X, a sum, a scale): one node, and a one-line backward.
     """
+    batch_rule = _class_rows  # vmap: every sample's rows as rows of one batch (see there)
+
     @staticmethod
     def forward(ctx, input, target, reduction, divisor):
         ctx.target = target  # a constant (class indices)
@@ -263,6 +307,8 @@ class BinaryCrossEntropy(Function):
     Fused, not a composition: the clamped logs and the floor 10⁻¹² of the derivative are
     PyTorch's exact rule, which a composition of log and clamp would not reproduce at 0 and 1.
     """
+    batch_rule = reduced  # vmap: element-wise ('none') on the batch, then each sample's sum or mean
+
     @staticmethod
     def forward(ctx, input, target, weight, reduction):
         ctx.save_for_backward(input, target)
@@ -305,6 +351,8 @@ class BinaryCrossEntropyWithLogits(Function):
     Fused, not a composition (σ, then BCE): σ(z) rounds to 1 for z > 37 in float64 (17 in
     float32) and the loss would lose its tail; and one node instead of a chain.
     """
+    batch_rule = reduced  # vmap: element-wise ('none') on the batch, then each sample's sum or mean
+
     @staticmethod
     def forward(ctx, input, target, weight, pos_weight, reduction):
         ctx.save_for_backward(input, target)
@@ -424,9 +472,10 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0 or input.numel() == 0:
         return input
     dt = input.dtype if input.dtype.kind == "f" else dtypes.float32
-    keep = internal.values(rand(*input.shape, dtype=dtypes.float64)) >= p  # P(keep) = 1 − p
-    mask = np.zeros(input.shape, dt) if p == 1 else (keep / (1 - p)).astype(dt)
-    return input * internal.wrap(mask)  # one Mul: its backward is g · mask
+    u = rand(*input.shape, dtype=dtypes.float64)  # (inside vmap: a draw per sample, if vmap's randomness says so)
+    keep = internal.values(u) >= p  # P(keep) = 1 − p
+    mask = np.zeros(keep.shape, dt) if p == 1 else (keep / (1 - p)).astype(dt)
+    return input * batching.like(u, mask)  # one Mul: its backward is g · mask
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -519,6 +568,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 
 def _class_loss(fn, op, input, target, weight, ignore_index, reduction, label_smoothing=0.0):
+    if batching.on and batching.takes((input, target), {}):
+        return _batched_class_loss(fn, op, input, target, weight, ignore_index, reduction, label_smoothing)
     if fn is NLL and isinstance(target, Tensor) and target.dtype.kind == "f":
         raise TypeError(f"{op}: target must be class indices (int64), got {dtypes.dtype_name(target.dtype)} of shape "
                         f"{tuple(target.shape)}; convert it with y.long() (for class probabilities use "
@@ -526,6 +577,33 @@ def _class_loss(fn, op, input, target, weight, ignore_index, reduction, label_sm
     input, a, divisor, unbatched = loss_args.class_targets(op, input, target, weight, ignore_index, label_smoothing)
     out = fn.apply(input, a, reduction=reduction, divisor=divisor)
     return out.reshape(()) if unbatched and reduction == "none" else out
+
+
+def _batched_class_loss(fn, op, input, target, weight, ignore_index, reduction, label_smoothing):
+    """cross_entropy and nll_loss inside vmap: every sample's rows as the rows of one batch, one loss of each row
+    ('none'), then each sample's reduction; 'mean' divides by the sample's own D (its rows not ignored, weighted)."""
+    loss_args.check_tensors(op, input, target)
+    order, sizes = batching.union((input, target))
+    sample, one = tuple(input.shape), input.ndim == 1  # one: a single sample (C,) and a 0-d target
+    rows = 0 if one else 1  # the dims that stay: a row's
+    x = batching.run(Reshape, batching.expand(input, order, sizes), shape=(-1,) + sample[rows:])
+    t = batching.run(Reshape, batching.expand(target, order, sizes), shape=(-1,) + tuple(target.shape)[rows:])
+    per_row = _class_loss(fn, op, x, t, weight, ignore_index, "none", label_smoothing)  # (ordinary tensors)
+    loss = batching.tag(per_row.reshape(tuple(sizes) + (() if one else sample[:1] + sample[2:])), order)
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    if target.dtype.kind == "f":  # class probabilities: D is the number of rows
+        return total / max(1, int(np.prod(sample[:1] + sample[2:])) if not one else 1)
+    y = internal.values(t).reshape(tuple(sizes) + (-1,)).astype(np.int64, copy=False)
+    kept = y != ignore_index
+    w = np.ones(1) if weight is None else internal.values(weight).astype(np.float64)
+    D = np.where(kept, w[np.where(kept, y, 0) if weight is not None else 0], 0).sum(axis=-1)  # per sample
+    with np.errstate(divide="ignore"):  # every row ignored: D = 0, and the mean is nan, as in PyTorch
+        scale = np.where(D == 0, np.nan, 1 / D).astype(total.dtype)
+    return total * batching.tag(internal.wrap(scale), order)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -563,6 +641,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 # the layers of a small GPT (embedding, layer_norm, batch_norm, attention) live in their own file
 from .functional_layers import batch_norm, embedding, layer_norm, scaled_dot_product_attention  # noqa: E402,F401
+# convolutions, unfold / fold (functional_conv); pooling (functional_pool); pad, interpolate (functional_resize)
+from .functional_conv import conv1d, conv2d, fold, unfold  # noqa: E402,F401
+from .functional_pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa: E402,F401
+                              adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
+from .functional_resize import interpolate, pad  # noqa: E402,F401
 # the other activations (elu, softplus, hardswish, prelu, ...) and losses (kl_div, the margin losses, ...)
 from .functional_activations import (celu, celu_, elu, elu_, hardsigmoid, hardswish, hardtanh,  # noqa: E402,F401
                                      hardtanh_, mish, prelu, relu6, selu, selu_, silu, softplus, softsign)

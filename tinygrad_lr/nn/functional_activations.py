@@ -23,6 +23,7 @@ import numpy as np
 
 from ..core import Tensor
 from ..ops import inplace as _inplace
+from ..core.batching import elementwise
 from ..core.function import Function
 from ..core.primitives import Sigmoid
 
@@ -45,6 +46,8 @@ class ELU(Function):
     Primitive, not where(x > 0, λx, λα·expm1(s·x)): e^(s·x) of the branch where() throws away overflows
     for large x, and its NaN gradient (0 · ∞) would leak through.
     """
+    batch_rule = elementwise  # vmap: element-wise (core/batching.py)
+
     @staticmethod
     def forward(ctx, x, alpha, scale, input_scale):
         positive = x > 0
@@ -70,6 +73,8 @@ class Softplus(Function):
     Primitive, not where(βx > threshold, x, log1p(exp(βx))/β): e^(βx) of the branch where() throws
     away overflows for large x, and its NaN gradient (0 · ∞) would leak through.
     """
+    batch_rule = elementwise  # vmap: element-wise (core/batching.py)
+
     @staticmethod
     def forward(ctx, x, beta, threshold):
         z = x * beta
@@ -92,6 +97,8 @@ class Hardtanh(Function):
     Primitive, not clamp(x, min_val, max_val): PyTorch's hardtanh passes no gradient at the bounds
     (x = min_val or max_val: relu6 at 0 and 6, hardswish at ±3), where clamp passes all of it.
     """
+    batch_rule = elementwise  # vmap: element-wise (core/batching.py)
+
     @staticmethod
     def forward(ctx, x, min_val, max_val):
         ctx.inside = ((x > min_val) & (x < max_val)).astype(x.dtype)  # the derivative, a constant per element

@@ -19,9 +19,9 @@ import math
 import numpy as np
 
 from ..core import Tensor
-from ..core import dtypes, internal
+from ..core import batching, dtypes, internal
 from ..core.function import Function
-from ..core.primitives import IndexAdd
+from ..core.primitives import Index, IndexAdd, Permute, Reshape
 from .functional import _check_tensor, dropout
 
 
@@ -88,7 +88,19 @@ class LayerNorm(Function):
     ``axes`` are the last len(normalized_shape) dims; γ and β have the shape normalized_shape, or are None.
     Fused, not a composition (mean, sub, mul, mean, add, pow, mul, then γ and β): a clearer derivation,
     the textbook formula above, and one node instead of about ten.
+    vmap: the axes past the batch dims; γ and β batched (one per sample) are applied after, composed.
     """
+    @staticmethod
+    def batch_rule(cls, args, kwargs):
+        x, weight, bias = args
+        nb = len(batching.levels(x))
+        axes = batching.shift(kwargs["axes"], nb, len(batching.array_shape(x)) - nb)
+        if not isinstance(weight, batching.Batched) and not isinstance(bias, batching.Batched):
+            return batching.tag(batching.run(cls, x, weight, bias, axes=axes, eps=kwargs["eps"]), batching.levels(x))
+        out = batching.tag(batching.run(cls, x, None, None, axes=axes, eps=kwargs["eps"]), batching.levels(x))
+        out = out if weight is None else out * weight
+        return out if bias is None else out + bias
+
     @staticmethod
     def forward(ctx, x, weight, bias, axes, eps):
         ctx.axes, ctx.eps = axes, eps
@@ -125,7 +137,31 @@ class BatchNorm(Function):
     this batch's, with the unbiased variance, as PyTorch does (they are buffers: no gradient).
 
     Fused, not a composition: the same reasons as LayerNorm (the textbook formula, one node).
+    vmap: each sample is a batch of its own: the batch dims join the channels (statistics per sample and
+    channel), and γ, β are applied after, composed.  Running statistics are not batched (PyTorch refuses too).
     """
+    @staticmethod
+    def batch_rule(cls, args, kwargs):
+        x, weight, bias = args
+        if kwargs["running"] is not None:
+            raise RuntimeError("vmap: batch_norm in training mode updates its running statistics, one pair for "
+                               "every sample at once: not supported (PyTorch refuses too). Use a BatchNorm with "
+                               "track_running_stats=False, or eval() mode, inside vmap")
+        order = batching.levels(x)
+        if order:  # (N, C, …) per sample → (N, samples·C, …): one batch norm, a channel per sample and channel
+            nb, shape = len(order), batching.array_shape(x)
+            moved = batching.run(Permute, x, dims=(nb,) + tuple(range(nb)) + tuple(range(nb + 1, len(shape))))
+            flat = batching.run(Reshape, moved, shape=(shape[nb], -1) + shape[nb + 2:])
+            out = batching.run(cls, flat, None, None, eps=kwargs["eps"], running=None)
+            out = batching.run(Reshape, out, shape=(shape[nb],) + shape[:nb] + shape[nb + 1:])
+            out = batching.tag(batching.run(Permute, out, dims=tuple(range(1, nb + 1)) + (0,) + tuple(
+                range(nb + 1, len(shape)))), order)
+        else:
+            out = cls.apply(x, None, None, eps=kwargs["eps"], running=None)
+        channels = (out.shape[1],) + (1,) * (out.ndim - 2)
+        out = out if weight is None else out * weight.reshape(channels)
+        return out if bias is None else out + bias.reshape(channels)
+
     @staticmethod
     def forward(ctx, x, weight, bias, eps, running):
         ctx.axes, ctx.eps = (0,) + tuple(range(2, x.ndim)), eps
@@ -231,6 +267,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
                                   "tensors only; use sparse=False (the gradient is then a dense tensor of the "
                                   "weight's shape, which every optimizer takes)")
     num_embeddings = weight.shape[0]
+    if batching.on and batching.takes((input, weight), {}):
+        if max_norm is not None:
+            raise RuntimeError(f"{op}: max_norm rescales the weight in place, which vmap does not batch; renormalise "
+                               "the weight before vmap")
+        return _batched_embedding(op, input, weight, padding_idx, scale_grad_by_freq)
     idx = _check_indices(op, input, num_embeddings, weight.shape)
     padding_idx = _padding_idx(op, padding_idx, num_embeddings)
     if max_norm is not None:
@@ -244,6 +285,43 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             factor[idx == padding_idx] = 0
         factor = factor[..., None]
     return Embedding.apply(weight, indices=idx, factor=factor)
+
+
+def _frequency_factor(idx, nb, num_embeddings, dtype, padding_idx, scale_grad_by_freq):
+    """Embedding's ``factor`` for the indices ``idx`` whose first ``nb`` dims are batch dims (inside vmap): the
+    counts are each sample's own."""
+    factor = np.ones(idx.shape, dtype)
+    if scale_grad_by_freq:
+        rows = idx.reshape(int(np.prod(idx.shape[:nb])), -1)
+        offset = np.arange(rows.shape[0])[:, None] * num_embeddings
+        counts = np.bincount((rows + offset).reshape(-1), minlength=rows.shape[0] * num_embeddings)
+        factor /= counts[rows + offset].reshape(idx.shape)
+    if padding_idx is not None:
+        factor[idx == padding_idx] = 0
+    return factor[..., None]
+
+
+def _batched_embedding(op, input, weight, padding_idx, scale_grad_by_freq):
+    """embedding inside vmap.  Shared weight, indices per sample: one lookup of all of them.  A weight per sample
+    (grad's view of it): each sample's indices look up in its own weight (an arange for each batch dim); the
+    gradient is scaled by Embedding's factor as y·f + (y − y·f).detach() (the value y, the gradient g·f)."""
+    order, sizes = batching.union((input, weight))
+    nb = len(order)
+    num = weight.shape[0]
+    idx = _check_indices(op, batching.expand(input, order, sizes), num, weight.shape)  # (the batch's array)
+    padding_idx = _padding_idx(op, padding_idx, num)
+    factor = None
+    if weight.requires_grad and (padding_idx is not None or scale_grad_by_freq):
+        factor = _frequency_factor(idx, nb, num, weight.dtype, padding_idx, scale_grad_by_freq)
+    if not isinstance(weight, batching.Batched):
+        return batching.tag(Embedding.apply(weight, indices=idx, factor=factor), order)
+    aranges = tuple(np.arange(n).reshape((1,) * i + (n,) + (1,) * (nb - 1 - i + idx.ndim - nb))
+                    for i, n in enumerate(sizes))
+    out = batching.tag(batching.run(Index, batching.expand(weight, order, sizes), index=aranges + (idx,)), order)
+    if factor is None:
+        return out
+    f = batching.like(out, np.broadcast_to(factor, batching.array_shape(out)))
+    return out * f + (out - out * f).detach()
 
 
 def _shape_tuple(op, normalized_shape):
@@ -389,7 +467,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if attn_mask is not None:
         rows = np.all(internal.values(scores) == -math.inf, axis=-1, keepdims=True)  # nothing to attend to
         if rows.any():
-            dead = internal.wrap(rows)
+            dead = batching.like(scores, rows)  # (inside vmap: batched as the scores are)
             scores = scores.masked_fill(dead, 0.0)  # a finite softmax there (zeroed below): no NaN, forward or back
     weights = scores.softmax(-1)
     if dead is not None:

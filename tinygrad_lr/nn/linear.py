@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from ..core import Tensor
-from ..core import dtypes
+from ..core import dtypes, internal
+from ..core.primitives import Reshape
 from . import functional as F
 from . import init
 from .module import Module
@@ -70,15 +71,21 @@ class Linear(Module):
                             "convert it with tinygrad_lr.tensor(x) or tinygrad_lr.from_numpy(x)")
         shape = input.shape
         if not shape or shape[-1] != self.in_features:
-            raise ValueError(self._shape_error(tuple(shape)))
+            raise ValueError(self._shape_error(tuple(shape), input))
         return F.linear(input, self.weight, self.bias)
 
     def _arrow(self):
         return f"Linear({self.in_features} → {self.out_features})"
 
-    def _shape_error(self, shape):
+    def _shape_error(self, shape, input=None):
         text = (f"{self._arrow()} got input of shape {shape}: the last dimension must be "
                 f"in_features = {self.in_features}")
+        flat = _flattened_from(input)
+        if len(shape) == 2 and flat is not None and len(flat) > 2 and flat[0] == shape[0]:  # (N, C, H, W) → (N, C·H·W)
+            sizes = "·".join(str(n) for n in flat[1:])
+            return (text + f"; the input is the flattened output of shape {flat}, {sizes} = {shape[1]} features "
+                    f"per sample, so in_features should be {shape[1]}: nn.Linear({shape[1]}, {self.out_features}) "
+                    f"(or change the layers before it so that they output {self.in_features})")
         if len(shape) == 1 and self.in_features == 1:
             return text + f"; for a batch of {shape[0]} numbers reshape it to ({shape[0]}, 1): x.reshape(-1, 1)"
         if len(shape) == 1 and shape[0] != self.in_features:
@@ -92,6 +99,12 @@ class Linear(Module):
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+def _flattened_from(input):
+    """The shape ``input`` was reshaped (flattened) from, if the graph says so (it does in training); else None."""
+    node = getattr(input, "grad_fn", None)
+    return internal.input_shapes(node)[0] if isinstance(node, Reshape) else None
 
 
 class Identity(Module):

@@ -1,11 +1,12 @@
-"""``LayerNorm`` and ``BatchNorm1d``: normalise activations to mean 0 and variance 1, then scale and shift.
+"""``LayerNorm``, ``BatchNorm1d``, ``BatchNorm2d``: normalise activations to mean 0 and variance 1, then scale, shift.
 
 Both compute x̂ = (x − μ)/√(σ² + ε) and out = x̂ · γ + β; they differ in what μ and σ² are taken over:
 
 - ``LayerNorm``: each sample's last dims (the features of one token), the same in training and
   evaluation;
-- ``BatchNorm1d``: each channel over the batch, in training; in evaluation, running estimates
-  gathered during training (buffers, saved by ``state_dict``).
+- ``BatchNorm1d``, ``BatchNorm2d``: each channel over the batch (and its length or pixels), in
+  training; in evaluation, running estimates gathered during training (buffers, saved by
+  ``state_dict``).
 
 The math and the backward formula are in ``functional_layers`` (``LayerNorm``, ``BatchNorm``).
 """
@@ -83,11 +84,12 @@ class LayerNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class BatchNorm1d(Module):
-    """out = (x − μ)/√(σ² + ε) · γ + β per channel, μ and σ² over the batch (training) or running estimates (eval).
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share: the parameters γ, β, the running estimates, and the forward.
 
-    In training (``model.train()``) μ and σ² are the mean and biased variance of each channel over
-    the batch (and the length L of (N, C, L) inputs), and the running estimates move toward them:
+    out = (x − μ)/√(σ² + ε) · γ + β per channel (dim 1).  In training (``model.train()``) μ and σ² are
+    the mean and biased variance of each channel over every other dim (the batch, and the length or
+    the pixels), and the running estimates move toward them:
 
         running_mean ← (1 − momentum) · running_mean + momentum · μ
         running_var  ← (1 − momentum) · running_var  + momentum · σ² · n/(n − 1)   (unbiased)
@@ -95,33 +97,20 @@ class BatchNorm1d(Module):
     with momentum=None the cumulative average of all batches so far (momentum = 1/num_batches_tracked).
     In evaluation (``model.eval()``) they replace the batch's statistics, so one sample at a time
     gives the same answer as a batch.  With track_running_stats=False the batch's statistics are
-    always used.  γ starts at ones, β at zeros; the running estimates at 0 and 1.
-
-    Args:
-        num_features: C, the number of channels (features).
-        eps: added to σ² for stability (default 1e-5).
-        momentum: the weight of each new batch in the running estimates (default 0.1), or None.
-        affine: learn γ and β; track_running_stats: keep the running estimates (buffers).
-        bias: learn β too (with affine).
-
-    Shape:
-        - input: (N, C) or (N, C, L);  output: the same shape.
-
-    Example::
-
-        >>> bn = nn.BatchNorm1d(200)                    # makemore's MLP: Linear, BatchNorm1d, Tanh
-        >>> bn(tinygrad_lr.randn(32, 200)).shape
-        torch.Size([32, 200])
+    always used.  γ starts at ones, β at zeros; the running estimates at 0 and 1.  The subclasses
+    differ only in the input dims they accept (``_dims``, ``_shapes``).
     """
+    _dims, _shapes = (), ""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None, *, bias=True):
         super().__init__()
+        op = type(self).__name__
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 0:
-            raise ValueError(f"BatchNorm1d: num_features must be a number of channels >= 0, got {num_features!r}")
+            raise ValueError(f"{op}: num_features must be a number of channels >= 0, got {num_features!r}")
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        dt = _float_dtype("BatchNorm1d", dtype)
+        dt = _float_dtype(op, dtype)
         if affine:
             self.weight = Parameter(np.empty(self.num_features, dtype=dt))
             if bias:
@@ -156,10 +145,14 @@ class BatchNorm1d(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
+    def _check_input_dim(self, input):
+        if input.ndim not in self._dims:
+            dims = " or ".join(f"{d}D" for d in self._dims)
+            raise ValueError(f"expected {dims} input (got {input.ndim}D input): {type(self).__name__} takes "
+                             f"{self._shapes}, got shape {tuple(input.shape)}")
+
     def forward(self, input):
-        if input.ndim not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input): BatchNorm1d takes (N, C) or "
-                             f"(N, C, L), got shape {tuple(input.shape)}")
+        self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             with no_grad():
@@ -174,3 +167,54 @@ class BatchNorm1d(Module):
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """out = (x − μ)/√(σ² + ε) · γ + β per channel, μ and σ² over the batch (training) or running estimates (eval).
+
+    In training μ and σ² are the mean and biased variance of each channel over the batch (and the
+    length L of (N, C, L) inputs); the running estimates, their update rule and evaluation are
+    ``_BatchNorm``'s (above).
+
+    Args:
+        num_features: C, the number of channels (features).
+        eps: added to σ² for stability (default 1e-5).
+        momentum: the weight of each new batch in the running estimates (default 0.1), or None.
+        affine: learn γ and β; track_running_stats: keep the running estimates (buffers).
+        bias: learn β too (with affine).
+
+    Shape:
+        - input: (N, C) or (N, C, L);  output: the same shape.
+
+    Example::
+
+        >>> bn = nn.BatchNorm1d(200)                    # makemore's MLP: Linear, BatchNorm1d, Tanh
+        >>> bn(tinygrad_lr.randn(32, 200)).shape
+        torch.Size([32, 200])
+    """
+    _dims, _shapes = (2, 3), "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """out = (x − μ)/√(σ² + ε) · γ + β per channel, μ and σ² over the batch and the pixels (training).
+
+    The batch norm of a convolutional network (after a Conv2d, before the ReLU): channel c of an
+    (N, C, H, W) input is normalised with the mean and biased variance of its N·H·W values, so every
+    pixel of a feature map gets the same γ_c and β_c.  The running estimates (n = N·H·W in the
+    unbiased variance), momentum and evaluation are ``_BatchNorm``'s (above), and the fused
+    Function with its backward is ``functional_layers.BatchNorm``, the same as BatchNorm1d's.
+
+    Args:
+        num_features: C, the number of channels (a Conv2d's out_channels).
+        eps, momentum, affine, track_running_stats, bias: as BatchNorm1d.
+
+    Shape:
+        - input: (N, C, H, W);  output: the same shape.
+
+    Example::
+
+        >>> bn = nn.BatchNorm2d(16)                     # Conv2d(6, 16, 5), BatchNorm2d(16), ReLU
+        >>> bn(tinygrad_lr.randn(8, 16, 10, 10)).shape
+        torch.Size([8, 16, 10, 10])
+    """
+    _dims, _shapes = (4,), "(N, C, H, W); for one image (C, H, W) use x.unsqueeze(0)"

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ..core import dtypes, operators, primitives
+from ..core import batching, dtypes, operators, primitives
 from ..core.operators import (axes_of, binary, broadcast_error, floating, matmul, mean, mul, normalize_dim, operand,
                               promote, shape_of, to_float, values_of)
 from ..core.primitives import (Amax, Amin, Cat, Clamp, Cumsum, Index, LogSoftmax, Maximum, Minimum, Mul, Norm, Round,
@@ -88,6 +88,8 @@ def rounding(x, decimals=0):
 
 def compare(op, ufunc, a, b):
     a, b = promote(op, a, b)
+    if batching.on and (isinstance(a, batching.Batched) or isinstance(b, batching.Batched)):
+        return batching.values(ufunc, a, b)  # inside vmap (core/batching.py)
     da = a._data if isinstance(a, Tensor) else a
     db = b._data if isinstance(b, Tensor) else b
     try:
@@ -175,21 +177,24 @@ def _nonempty(op, x, axes):
 
 
 def _first_index(op, find, x, dim, keepdim):
-    """The int64 array of argmax / argmin: the first largest (smallest) element's index, flat or along dim."""
+    """The int64 array of argmax / argmin: the first largest (smallest) element's index, flat or along dim.
+
+    Inside vmap (x batched), per sample: the batch dims of x's array stay in front of the result's."""
+    nb, data = len(x._levels), x._data
     if dim is None:
         _nonempty(op, x, None)
-        i = np.asarray(find(x._data), dtype=np.int64)
-        return i.reshape((1,) * x.ndim) if keepdim else i
+        i = np.asarray(find(data.reshape(data.shape[:nb] + (-1,)), axis=-1) if nb else find(data), dtype=np.int64)
+        return i.reshape(i.shape + (1,) * x.ndim) if keepdim else i
     d = normalize_dim(op, dim, x.ndim)
     if x.ndim == 0:
-        return np.zeros((), np.int64)
+        return np.zeros(data.shape[:nb], np.int64)
     _nonempty(op, x, (d,))
-    return find(x._data, axis=d, keepdims=bool(keepdim)).astype(np.int64, copy=False)
+    return find(data, axis=nb + d, keepdims=bool(keepdim)).astype(np.int64, copy=False)
 
 
 def arg_extremum(op, x, dim=None, keepdim=False):
     """argmax / argmin (no gradient: an index)."""
-    return Tensor._make(_first_index(op, np.argmax if op == "argmax" else np.argmin, x, dim, keepdim))
+    return batching.like(x, _first_index(op, np.argmax if op == "argmax" else np.argmin, x, dim, keepdim))
 
 
 def extremum(op, x, dim=None, keepdim=False):
@@ -202,16 +207,17 @@ def extremum(op, x, dim=None, keepdim=False):
     if dim is None:
         _nonempty(op, x, None)
         return reduction.apply(x, axis=None, keepdims=False)
-    i = _first_index(op, find, x, dim, keepdim)
+    i = batching.like(x, _first_index(op, find, x, dim, keepdim))
     if x.ndim == 0:
-        return result(x.reshape(()), Tensor._make(i))
+        return result(x.reshape(()), i)
     d = normalize_dim(op, dim, x.ndim)
     index = list(np.indices(i.shape, sparse=True))  # every position of the result, and i along dim
     if keepdim:
-        index[d] = i
+        index[d] = i if x._levels else i._data
     else:
-        index.insert(d, i)
-    return result(Index.apply(x, index=tuple(index)), Tensor._make(i))
+        index.insert(d, i if x._levels else i._data)
+    values = x[tuple(index)] if x._levels else Index.apply(x, index=tuple(index))  # (batched i: a gather per sample)
+    return result(values, i)
 
 
 def amax(op, x, dim=(), keepdim=False):
@@ -303,10 +309,11 @@ def logsumexp(x, dim, keepdim=False):
     overflow (eˣ is inf for x > 88 in float32); m drops out of the gradient, which is softmax(x)."""
     x = to_float(x)
     axes = axes_of("logsumexp", dim, x.ndim)
-    m = np.max(x._data, axis=axes, keepdims=True, initial=-np.inf)
+    along = batching.shift(axes, len(x._levels), x.ndim) if x._levels else axes  # (inside vmap: past the batch dims)
+    m = np.max(x._data, axis=along, keepdims=True, initial=-np.inf)
     m = np.where(np.isfinite(m), m, 0)  # all −inf (or an inf): shift by 0 instead
-    out = (x - Tensor._make(m)).exp().sum(axes, keepdim=bool(keepdim)).log()
-    return out + Tensor._make(m if keepdim else np.squeeze(m, axis=axes))
+    out = (x - batching.like(x, m)).exp().sum(axes, keepdim=bool(keepdim)).log()
+    return out + batching.like(x, m if keepdim else np.squeeze(m, axis=along))
 
 
 def cumsum(x, dim, dtype=None):

@@ -5,7 +5,7 @@ A change of dtype is the primitive ``Cast`` (recorded: gradients flow back, cast
 """
 import numpy as np
 
-from ..core import dtypes, primitives
+from ..core import batching, dtypes, primitives
 from ..core.arrays import check_device
 from ..core.tensor import Tensor
 from . import creation
@@ -44,15 +44,15 @@ class ConversionMethods:
 
     def isnan(self):
         """x ≠ x element-wise: True where the value is NaN (a bool tensor, no gradient)."""
-        return Tensor._make(np.isnan(self._data))
+        return batching.like(self, np.isnan(self._data))
 
     def isinf(self):
         """True where the value is +inf or −inf (a bool tensor, no gradient)."""
-        return Tensor._make(np.isinf(self._data))
+        return batching.like(self, np.isinf(self._data))
 
     def isfinite(self):
         """True where the value is neither NaN nor ±inf (a bool tensor, no gradient)."""
-        return Tensor._make(np.isfinite(self._data))
+        return batching.like(self, np.isfinite(self._data))
 
     def cpu(self):
         """Itself: the CPU is the only device."""

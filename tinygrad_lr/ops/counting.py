@@ -18,7 +18,7 @@ import collections
 
 import numpy as np
 
-from ..core import dtypes
+from ..core import batching, dtypes
 from ..core.operators import axes_of, normalize_dim
 from ..core.primitives import Amax, Index, Where
 from ..core.tensor import Tensor
@@ -55,6 +55,7 @@ def _counts(x, edges, weight, dt):
     return np.bincount(pos, weights=w, minlength=n).astype(dt)
 
 
+@batching.per_sample
 def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
     """(hist, bin_edges): hist[i] counts the elements in [bin_edges[i], bin_edges[i + 1]) (the last bin
     closed), or sums their ``weight``; with ``density``, hist / (Σ hist · bin width), so that it integrates to 1.
@@ -115,6 +116,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):  # no
     return histogram_result(Tensor._make(hist), Tensor._make(edges))
 
 
+@batching.per_sample
 def histc(input, bins=100, min=0, max=0):  # noqa: A002
     """The counts of the elements in ``bins`` equal bins over [min, max] (over the data's [min, max] when
     min = max); elements outside are not counted.  No gradient.
@@ -154,30 +156,33 @@ def median(x, dim=None, keepdim=False):
     Without dim: a 0-d tensor; ties share the gradient evenly (``Where`` keeps the elements equal to the
     median, ``Amax`` takes their max: the median itself).  With dim: (values, indices), the value picked
     at its index, as ``max(dim)`` does, so the gradient goes to the index returned.
+    Inside vmap the same, per sample: x's array has the batch dims in front (``nb``), the axes come after them.
     """
+    nb, data = len(x._levels), x._data
     if dim is None:
         if x.numel() == 0:
             raise RuntimeError(f"median: the tensor is empty (shape {tuple(x.shape)}), so it has no median")
-        flat = np.sort(x._data.reshape(-1))
-        m = flat[(flat.size - 1) // 2]
-        hit = Tensor._make(x._data == m)
+        flat = np.sort(data.reshape(data.shape[:nb] + (-1,)), axis=-1)
+        m = flat[..., (flat.shape[-1] - 1) // 2]
+        hit = batching.like(x, data == m.reshape(m.shape + (1,) * x.ndim))
         return Amax.apply(Where.apply(hit, x, -np.inf if x.dtype.kind == "f" else m), axis=None, keepdims=False)
     d = normalize_dim("median", dim, x.ndim)
     if x.ndim == 0:
-        return median_result(x.clone(), Tensor._make(np.zeros((), np.int64)))
+        return median_result(x.clone(), batching.like(x, np.zeros(data.shape, np.int64)))
     n = x.shape[d]
     if n == 0:
         raise IndexError(f"median: dim {d} of shape {tuple(x.shape)} has size 0, and an empty slice has no median")
-    order = np.argsort(x._data, axis=d, kind="stable")
-    i = np.take(order, [(n - 1) // 2], axis=d)  # keeps dim d, of size 1
-    grid = tuple(i if k == d else np.arange(s).reshape((s,) + (1,) * (x.ndim - k - 1))
+    order = np.argsort(data, axis=nb + d, kind="stable")
+    i = np.take(order, [(n - 1) // 2], axis=nb + d)  # keeps dim d, of size 1
+    grid = tuple(i if k == nb + d else np.arange(s).reshape((s,) + (1,) * (i.ndim - k - 1))
                  for k, s in enumerate(i.shape))
-    values = Index.apply(x, index=grid)
+    values = batching.tag(batching.run(Index, x, index=grid), x._levels) if nb else Index.apply(x, index=grid)
     if not keepdim:
-        values, i = values.squeeze(d), np.squeeze(i, d)
-    return median_result(values, Tensor._make(i.astype(np.int64)))
+        values, i = values.squeeze(d), np.squeeze(i, nb + d)
+    return median_result(values, batching.like(x, i.astype(np.int64)))
 
 
+@batching.per_sample
 def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """The distinct elements, in increasing order; with return_inverse, where each element of x went; with
     return_counts, how often each occurs.  Values and counts have no gradient."""
@@ -195,18 +200,21 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
 def count_nonzero(x, dim=None):
     """The number of nonzero elements (over dim, an int or a tuple): int64, no gradient."""
     axes = axes_of("count_nonzero", dim, x.ndim)
-    return Tensor._make(np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64))
+    axes = batching.shift(axes, len(x._levels), x.ndim) if x._levels else axes  # (inside vmap: past the batch dims)
+    return batching.like(x, np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64))
 
 
 def all_any(op, x, dim=None, keepdim=False):
     """all: True where every element (over ``dim``: an int, a tuple, or None for all) is nonzero; any: where
     some element is.  A bool tensor (uint8 in, uint8 out, as in PyTorch); NaN counts as nonzero."""
     axes = None if dim is None else axes_of(op, dim, x.ndim)
+    axes = batching.shift(axes, len(x._levels), x.ndim) if x._levels else axes  # (inside vmap: past the batch dims)
     truth = (np.all if op == "all" else np.any)(x._data, axis=axes, keepdims=keepdim)
-    return Tensor._make(np.asarray(truth, dtype=np.uint8 if x.dtype == np.uint8 else np.bool_))
+    return batching.like(x, np.asarray(truth, dtype=np.uint8 if x.dtype == np.uint8 else np.bool_))
 
 
 # ---- the Tensor methods: histograms ------------------------------------------------------------------------
+@batching.per_sample
 def bincount(input, weights=None, minlength=0):  # noqa: A002  (PyTorch's names)
     """out[k] = the number of elements equal to k (or the sum of their ``weights``), k = 0 … max(input).
 

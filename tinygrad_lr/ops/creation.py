@@ -8,7 +8,7 @@ import operator
 
 import numpy as np
 
-from ..core import dtypes, random
+from ..core import batching, dtypes, random
 from ..core.arrays import check_device as _check_device
 from ..core.tensor import Tensor, array_from
 from .out import accepts_out
@@ -148,14 +148,18 @@ def eye(n, m=None, dtype=None, requires_grad=False, *, device=None):
 def randn(*sizes, size=None, dtype=None, requires_grad=False, generator=None, device=None):
     """Samples of the standard normal N(0, 1): ``randn(2, 3)``, ``randn((2, 3))`` or ``randn(size=(2, 3))``."""
     _check_device(device, "randn")
-    return _leaf(random._normal_array(0.0, 1.0, _size(sizes, "randn", size), dtype, generator), requires_grad)
+    order, batch = batching.random_batch("randn")  # (inside vmap: see core/batching.py)
+    shape = batch + _size(sizes, "randn", size)
+    return batching.tag(_leaf(random._normal_array(0.0, 1.0, shape, dtype, generator), requires_grad), order)
 
 
 @accepts_out("rand", creation=True)
 def rand(*sizes, size=None, dtype=None, requires_grad=False, generator=None, device=None):
     """Samples of the uniform U(0, 1), sized as ``randn``'s."""
     _check_device(device, "rand")
-    return _leaf(random._uniform_array(0.0, 1.0, _size(sizes, "rand", size), dtype, generator), requires_grad)
+    order, batch = batching.random_batch("rand")  # (inside vmap: see core/batching.py)
+    shape = batch + _size(sizes, "rand", size)
+    return batching.tag(_leaf(random._uniform_array(0.0, 1.0, shape, dtype, generator), requires_grad), order)
 
 
 def randn_like(t, dtype=None, requires_grad=False, *, generator=None, device=None):
@@ -174,6 +178,7 @@ def normal(mean, std, size=None, *, dtype=None, requires_grad=False, generator=N
     ``mean`` and ``std`` may also be tensors (element-wise parameters; then ``size`` is their shape).
     """
     _check_device(device, "normal")
+    order, batch = batching.random_batch("normal")  # (inside vmap: see core/batching.py)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
@@ -182,11 +187,12 @@ def normal(mean, std, size=None, *, dtype=None, requires_grad=False, generator=N
         z = random._normal_array(0.0, 1.0, shape, dt, generator)
         if np.any(np.asarray(s) < 0):
             raise ValueError("normal: std must be >= 0")
-        return _leaf((z * s + m).astype(dt), requires_grad)
+        return batching.tag(_leaf((z * s + m).astype(dt), requires_grad), batching.union((mean, std))[0])
     if size is None:
         raise TypeError("normal: with numbers for mean and std, pass size, e.g. normal(0, 1, (3, 2))")
     size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
-    return _leaf(random._normal_array(mean, std, _size(size, "normal"), dtype, generator), requires_grad)
+    shape = batch + _size(size, "normal")
+    return batching.tag(_leaf(random._normal_array(mean, std, shape, dtype, generator), requires_grad), order)
 
 
 def _randint_bounds(op, args, low, high, size):
@@ -238,8 +244,9 @@ def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, r
     low, high, size = _randint_bounds("randint", args, low, high, size)
     if isinstance(size, (int, np.integer)):
         raise TypeError(f"randint: size must be a tuple of ints, got {size!r}; write ({size},)")
-    shape = _size((size,), "randint")
-    return _leaf(_randint_array("randint", low, high, shape, dtype, generator), requires_grad)
+    order, batch = batching.random_batch("randint")  # (inside vmap: see core/batching.py)
+    shape = batch + _size((size,), "randint")
+    return batching.tag(_leaf(_randint_array("randint", low, high, shape, dtype, generator), requires_grad), order)
 
 
 def randint_like(input, *args, low=None, high=None, dtype=None, requires_grad=False, generator=None,  # noqa: A002
@@ -247,14 +254,19 @@ def randint_like(input, *args, low=None, high=None, dtype=None, requires_grad=Fa
     """``randint`` of ``input``'s shape and dtype: ``randint_like(x, 10)`` or ``randint_like(x, 0, 10)``."""
     _check_device(device, "randint_like")
     low, high, _ = _randint_bounds("randint_like", args, low, high, input.shape)
-    return _leaf(_randint_array("randint_like", low, high, input.shape, dtype or input.dtype, generator),
-                 requires_grad)
+    order, batch = batching.random_batch("randint_like")  # (inside vmap: see core/batching.py)
+    return batching.tag(_leaf(_randint_array("randint_like", low, high, batch + tuple(input.shape),
+                                             dtype or input.dtype, generator), requires_grad), order)
 
 
 def randperm(n, *, dtype=None, generator=None, device=None):
     """A random permutation of 0 … n−1."""
     _check_device(device, "randperm")
     dt = dtypes.to_dtype(dtype, "randperm") or dtypes.int64
+    order, batch = batching.random_batch("randperm")  # (inside vmap: see core/batching.py)
+    if order:  # one permutation per sample
+        rows = np.broadcast_to(np.arange(n), batch + (n,))
+        return batching.tag(_leaf(random._rng(generator).permuted(rows, axis=-1).astype(dt), False), order)
     return _leaf(random._rng(generator).permutation(n).astype(dt), False)
 
 
@@ -276,6 +288,11 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):  # no
         raise RuntimeError(f"multinomial: the probabilities must be a floating tensor, got "
                            f"{dtypes.dtype_name(input.dtype)} of shape {tuple(input.shape)}; convert them "
                            "with .float()")
+    batching.random_batch("multinomial")  # (inside vmap: an error unless vmap's randomness allows it)
+    if input._levels:  # inside vmap: each sample's rows drawn from as rows of one batch
+        data = input._data
+        rows = random._multinomial_array(data.reshape(-1, data.shape[-1]), num_samples, replacement, generator)
+        return batching.tag(_leaf(rows.reshape(data.shape[:-1] + (num_samples,)), False), input._levels)
     return _leaf(random._multinomial_array(input._data, num_samples, replacement, generator), False)
 
 

@@ -9,7 +9,7 @@ are bool or integer tensors: no gradient, nothing recorded.
 """
 import numpy as np
 
-from ..core import dtypes, primitives
+from ..core import batching, dtypes, primitives
 from ..core.operators import binary, promote, to_float, values_of
 from ..core.primitives import Atan2, Ceil, Clone, Exp2, Floor, FloorDivide, Fmod, Hypot, Log2, Log10, Remainder, Trunc
 from ..core.tensor import Tensor
@@ -127,7 +127,7 @@ def _kind_dtype(a, b):
 def logical(op, ufunc, a, b=None):
     """logical_and / or / xor / not: nonzero is True, for tensors of any dtype; a bool tensor."""
     if b is None:
-        return Tensor._make(ufunc(values_of(a)))
+        return batching.values(ufunc, a) if batching.on else Tensor._make(ufunc(values_of(a)))
     return compare(op, ufunc, a, b)
 
 
@@ -140,7 +140,7 @@ def bitwise(op, ufunc, a, b=None):
         raise TypeError(f"{op}: works on integer and bool tensors only, got {shown}; for a condition compare "
                         "first, e.g. (x > 0) & (y > 0), or use logical_and / logical_not")
     if b is None:
-        return Tensor._make(np.asarray(ufunc(a._data)))
+        return batching.values(ufunc, a) if batching.on else Tensor._make(np.asarray(ufunc(a._data)))
     return compare(op, ufunc, *pair)
 
 

@@ -17,9 +17,9 @@ import operator
 
 import numpy as np
 
-from ..core import dtypes
+from ..core import batching, dtypes
 from ..core.operators import broadcast_error, normalize_dim, operand
-from ..core.primitives import Clone, Expand, Index, IndexAdd, IndexPut
+from ..core.primitives import Add, Clone, Expand, Index, IndexAdd, IndexPut, Reshape, Where
 from ..core.tensor import Tensor
 from . import inplace
 
@@ -55,34 +55,47 @@ def _grid(idx, d):
                  for k, n in enumerate(idx.shape))
 
 
-def _along(op, x, dim, index, src=None):
+def _along(op, x, dim, index, src=None, batch=0):
     """The checks of gather and scatter.  Returns NumPy's index into x (the grid) and the index's shape.
 
     A 0-d x acts as a tensor of shape (1,), as in PyTorch (and so do a 0-d index and src): the grid
     then indexes x.reshape(1).  A 0-d index of a 1-d x is one position (``scatter_(0, tensor(3), value=1)``).
+    Inside vmap, ``batch`` is the number of batch dims in front of the index's array (x's has them too).
     """
     idx = _index_array(op, index)
     d = normalize_dim(op, dim, x.ndim)
-    shape, idx_shape = tuple(x.shape), idx.shape
-    if x.ndim == 0 and idx.ndim <= 1 or x.ndim == 1 and idx.ndim == 0:
-        shape, idx = shape or (1,), idx.reshape(-1)
-    if idx.ndim != len(shape):
+    lead, shape, idx_shape = idx.shape[:batch], tuple(x.shape), idx.shape[batch:]
+    if x.ndim == 0 and len(idx_shape) <= 1 or x.ndim == 1 and len(idx_shape) == 0:
+        shape, idx = shape or (1,), idx.reshape(lead + (-1,))
+    if idx.ndim - batch != len(shape):
         raise ValueError(f"{op}: index must have as many dims as the tensor of shape {tuple(x.shape)}, "
                          f"got an index of shape {idx_shape}")
-    for k, (m, n) in enumerate(zip(idx.shape, shape)):
+    for k, (m, n) in enumerate(zip(idx.shape[batch:], shape)):
         if k != d and m > n:
             raise ValueError(f"{op}: an index of shape {idx_shape} does not fit the tensor of shape "
                              f"{tuple(x.shape)}: outside dim {d} it may not be larger (dim {k}: {m} > {n})")
     if src is not None:
         src_shape = tuple(src.shape) or (1,)
-        if len(src_shape) != idx.ndim or any(m > n for m, n in zip(idx.shape, src_shape)):
+        if len(src_shape) != idx.ndim - batch or any(m > n for m, n in zip(idx.shape[batch:], src_shape)):
             raise ValueError(f"{op}: src of shape {tuple(src.shape)} does not cover the index of shape "
                              f"{idx_shape}: it needs as many dims, and a value for every index")
         if src.dtype != x.dtype:
             raise TypeError(f"{op}: src is {dtypes.dtype_name(src.dtype)} but the tensor is "
                             f"{dtypes.dtype_name(x.dtype)}; convert it with src.to(x.dtype)")
-    _check_range(op, idx, d, shape)
-    return _grid(idx, d), idx_shape
+    _check_range(op, idx, batch + d, lead + shape)
+    return _grid(idx, batch + d), idx_shape
+
+
+def _batched(op, x, dim, index, src=None):
+    """gather and scatter inside vmap: x (full batch dims), the grid into it (``_along``), the batch's levels."""
+    order, sizes = batching.union((x, index, src))
+    nb = len(order)
+    index = batching.expand(operand(op, index), order, sizes)
+    grid, shape = _along(op, x, dim, index, src, batch=nb)
+    xb = batching.expand(x, order, sizes)
+    if x.ndim == 0:  # as a vector (see _along)
+        xb = batching.run(Reshape, xb, shape=tuple(sizes) + (1,))
+    return xb, grid, shape, order, sizes
 
 
 def _src_part(src, shape):
@@ -94,6 +107,10 @@ def _src_part(src, shape):
 # ---- gathering -------------------------------------------------------------------
 def gather(x, dim, index):
     """out[i][j] = x[index[i][j]][j] (dim 0) or x[i][index[i][j]] (dim 1): out has index's shape."""
+    if batching.on and batching.takes((x, index), {}):  # inside vmap: one gather for the batch
+        xb, grid, shape, order, sizes = _batched("gather", x, dim, index)
+        out = batching.run(Index, xb, index=grid)
+        return batching.tag(batching.run(Reshape, out, shape=tuple(sizes) + shape), order)
     grid, shape = _along("gather", x, dim, index)
     if x.ndim == 0 or not shape:  # as a vector (see _along)
         return Index.apply(x.reshape(-1), index=grid).reshape(shape)
@@ -102,6 +119,9 @@ def gather(x, dim, index):
 
 def index_select(x, dim, index):
     """The slices of x at the positions of a 1-d index along dim (repeats allowed)."""
+    if batching.on and isinstance(index, batching.Batched):  # an index per sample: x[:, …, index] gathers
+        d = normalize_dim("index_select", dim, x.ndim)
+        return x[(slice(None),) * d + (index.reshape(-1),)] if x.ndim else x.reshape(1)[index.reshape(-1)]
     idx = _index_array("index_select", index)
     if idx.ndim > 1:
         raise ValueError(f"index_select: index must be 1-d (a list of positions), got an index of shape {idx.shape}")
@@ -124,6 +144,8 @@ def _scatter(op, x, dim, index, src):
         raise TypeError(f"{op}: src must be a tensor, got {type(src).__name__} {src!r}")
     elif isinstance(src, bool) or not isinstance(src, (int, float, np.number)):
         raise TypeError(f"{op}: needs a tensor src or a number value, got {type(src).__name__}")
+    if batching.on and batching.takes((x, index, src), {}):
+        return _batched_scatter(op, x, dim, index, src, adds)
     grid, shape = _along(op, x, dim, index, src if isinstance(src, Tensor) else None)
     v = _src_part(src, shape) if isinstance(src, Tensor) else src
     if adds:
@@ -135,6 +157,25 @@ def _scatter(op, x, dim, index, src):
     if x.ndim == 0:  # as a vector (see _along)
         return v, lambda a, v: formula(a.reshape(1), v).reshape(())
     return v, formula
+
+
+def _batched_scatter(op, x, dim, index, src, adds):
+    """_scatter inside vmap: the formula runs on the batch's arrays (x with its full batch dims, the grid with
+    an arange for each batch dim), then the result is tagged; in place is not batched."""
+    if op.endswith("_"):
+        raise RuntimeError(f"vmap: {op} (in place) on a batched tensor is not supported; use the out-of-place "
+                           f"{op[:-1]} inside vmap")
+    tensor = isinstance(src, Tensor)
+    xb, grid, shape, order, sizes = _batched(op, x, dim, index, src if tensor else None)
+    v = batching.expand(_src_part(src, shape), order, sizes) if tensor else src
+    if tensor and v._data.ndim != len(grid):  # a 0-d x or index (see _along): as vectors
+        v = batching.run(Reshape, v, shape=tuple(sizes) + (-1,))
+
+    def formula(a, v):
+        out = (batching.run(Add, a, batching.run(IndexAdd, v, shape=a._data.shape, index=grid)) if adds
+               else batching.run(IndexPut, a, v, index=grid))
+        return batching.tag(batching.run(Reshape, out, shape=tuple(sizes) + tuple(x.shape)), order)
+    return v, lambda a, v: formula(xb, v)
 
 
 def scatter(x, dim, index, src=None, value=None):
@@ -169,14 +210,7 @@ def scatter_add_(x, dim, index, src):
 
 def _mask(op, x, mask, value, shape=None):
     """The checks of masked_fill: (the bool mask broadcast to ``shape``, the value)."""
-    mask = operand(op, mask)
-    if not isinstance(mask, Tensor) or mask.dtype != np.bool_:
-        kind = dtypes.dtype_name(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__
-        raise TypeError(f"{op}: mask must be a bool tensor, got {kind}; build it with a comparison, e.g. x > 0")
-    if isinstance(value, Tensor) and value.ndim:
-        raise ValueError(f"{op}: value must be a number or a 0-d tensor, got a tensor of shape {tuple(value.shape)}")
-    if not isinstance(value, Tensor) and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
-        raise TypeError(f"{op}: value must be a number or a 0-d tensor, got {type(value).__name__}")
+    mask, value = _mask_and_value(op, mask, value)
     try:
         shape = np.broadcast_shapes(x.shape, mask.shape) if shape is None else shape
         return np.broadcast_to(mask._data, shape), value
@@ -186,8 +220,23 @@ def _mask(op, x, mask, value, shape=None):
             f"{tuple(x.shape)} (in place keeps the tensor's shape)")) from None
 
 
+def _mask_and_value(op, mask, value):
+    mask = operand(op, mask)
+    if not isinstance(mask, Tensor) or mask.dtype != np.bool_:
+        kind = dtypes.dtype_name(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__
+        raise TypeError(f"{op}: mask must be a bool tensor, got {kind}; build it with a comparison, e.g. x > 0")
+    if isinstance(value, Tensor) and value.ndim:
+        raise ValueError(f"{op}: value must be a number or a 0-d tensor, got a tensor of shape {tuple(value.shape)}")
+    if not isinstance(value, Tensor) and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
+        raise TypeError(f"{op}: value must be a number or a 0-d tensor, got {type(value).__name__}")
+    return mask, value
+
+
 def masked_fill(x, mask, value):
     """out = value where mask is True, x elsewhere (mask broadcasts with x); ∂L/∂x = g where mask is False."""
+    if batching.on and isinstance(operand("masked_fill", mask), batching.Batched):  # inside vmap, a mask per sample:
+        mask, value = _mask_and_value("masked_fill", mask, value)                    # where(mask, value, x)
+        return Where.apply(mask, value.to(x.dtype) if isinstance(value, Tensor) else value, x)
     m, value = _mask("masked_fill", x, mask, value)
     if isinstance(value, Tensor) and value.dtype != x.dtype:
         value = value.to(x.dtype)  # the result keeps x's dtype, as in PyTorch
@@ -235,6 +284,14 @@ def _order(a, d, descending):
     return a.shape[d] - 1 - np.flip(np.argsort(np.flip(a, d), axis=d, kind="stable"), d)
 
 
+def _picked(x, order, d):
+    """x at ``order`` along dim d (NumPy's index from ``_grid``); inside vmap, order is the batch's (its batch dims
+    in front, as x's array has them) and d counts past them: one gather for the whole batch."""
+    if not x._levels:
+        return Index.apply(x, index=_grid(order, d))
+    return batching.tag(batching.run(Index, x, index=_grid(order, d)), x._levels)
+
+
 def sort(x, dim=-1, descending=False, stable=False):
     """(values, indices) with values = x sorted along dim and x.gather(dim, indices) == values.
 
@@ -243,15 +300,16 @@ def sort(x, dim=-1, descending=False, stable=False):
     """
     d = normalize_dim("sort", dim, x.ndim)
     if x.ndim == 0:
-        return sort_result(Clone.apply(x), Tensor._make(np.zeros((), np.int64)))
+        return sort_result(Clone.apply(x), batching.like(x, np.zeros(x._data.shape, np.int64)))
+    d += len(x._levels)  # (inside vmap: past the batch dims of x's array)
     order = _order(x._data, d, descending)
-    return sort_result(Index.apply(x, index=_grid(order, d)), Tensor._make(order))
+    return sort_result(_picked(x, order, d), batching.like(x, order))
 
 
 def argsort(x, dim=-1, descending=False, stable=False):
     """The indices that sort x along dim (sort's indices)."""
-    d = normalize_dim("argsort", dim, x.ndim)
-    return Tensor._make(np.zeros((), np.int64) if x.ndim == 0 else _order(x._data, d, descending))
+    d = normalize_dim("argsort", dim, x.ndim) + len(x._levels)
+    return batching.like(x, np.zeros(x._data.shape, np.int64) if x.ndim == 0 else _order(x._data, d, descending))
 
 
 def topk(x, k, dim=-1, largest=True, sorted=True):
@@ -269,9 +327,10 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
         raise ValueError(f"topk: k = {k} is out of range for dim {d} of size {n} (tensor of shape "
                          f"{tuple(x.shape)}); k must be from 0 to {n}")
     if x.ndim == 0:
-        return topk_result(Clone.apply(x), Tensor._make(np.zeros((), np.int64)))
+        return topk_result(Clone.apply(x), batching.like(x, np.zeros(x._data.shape, np.int64)))
+    d += len(x._levels)
     order = _order(x._data, d, largest)[(slice(None),) * d + (slice(0, k),)]
-    return topk_result(Index.apply(x, index=_grid(order, d)), Tensor._make(order))
+    return topk_result(_picked(x, order, d), batching.like(x, order))
 
 
 # ---- the Tensor methods: gather, scatter, masked_fill, sort, topk ------------------------------------------

@@ -9,9 +9,9 @@ and ``x[[rows, cols]]`` pick one element per pair.  The math is in
 """
 import numpy as np
 
-from ..core import grad_mode
+from ..core import batching, grad_mode
 from ..core.operators import operand, shape_of
-from ..core.primitives import Index
+from ..core.primitives import Index, Permute, Where
 from ..core.tensor import Tensor
 from . import inplace
 from .inplace import check_inplace
@@ -77,6 +77,8 @@ def _check_masks(x, index):
 
 
 def getitem(x, index):
+    if batching.on and any(isinstance(p, batching.Batched) for p in _parts(index)):
+        return _gather(x, _parts(index))  # inside vmap, an index that differs from sample to sample
     _check_masks(x, index)
     index = normalize_index(index)
     try:
@@ -86,9 +88,12 @@ def getitem(x, index):
 
 
 def setitem(x, index, value):
+    if batching.on and any(isinstance(p, batching.Batched) for p in _parts(index)):
+        return _masked_write(x, _parts(index), value)  # inside vmap, a mask per sample
     index = normalize_index(index)
     value = operand("setitem", value)
     check_inplace("setitem", x)
+    batched = batching.on and batching.takes((x, value), {})
     if grad_mode._enabled and (x._requires_grad or isinstance(value, Tensor) and value._requires_grad):
         try:  # recorded: x[index] is replaced in x's memory, and x gets a CopySlices node (see views.py)
             inplace.record("setitem", x, value, index=index)
@@ -96,6 +101,8 @@ def setitem(x, index, value):
             raise IndexError(f"setitem: {e} (tensor of shape {tuple(x.shape)})") from None
         return
     try:
+        if batched:  # inside vmap: the index and value as the batch's
+            index, value = inplace.part("setitem", x, index, value)
         x._data[index] = value._data if isinstance(value, Tensor) else value
     except IndexError as e:
         raise IndexError(f"setitem: {e} (tensor of shape {tuple(x.shape)})") from None
@@ -103,6 +110,59 @@ def setitem(x, index, value):
         raise ValueError(f"setitem: cannot assign a value of shape {shape_of(value)} to "
                          f"x[index] of tensor shape {tuple(x.shape)}: {e}") from None
     x._vc[0] += 1
+
+
+def _gather(x, parts):
+    """x[index] inside vmap, where some part of the index is batched (``x[y]``, ``logits[arange(n), y]``).
+
+    Each batch dim gets an ``arange`` index of its own, so that every index array picks in its own sample:
+    NumPy then lays the result out as (batch, advanced-index dims, the other dims); when the sample's
+    advanced parts stand together after a slice, the sample's result has them there, and a permute puts them
+    back.  One gather for the whole batch.
+    """
+    for p in parts:
+        if isinstance(p, batching.Batched) and p.dtype == np.bool_:
+            raise RuntimeError("vmap: x[mask] with a mask that differs from sample to sample: the result's shape "
+                               "depends on the values, so no batch can hold it. Keep the shape: "
+                               "torch.where(mask, x, 0) or x.masked_fill(~mask, 0)")
+    order, sizes = batching.union([x] + list(parts))
+    nb = len(order)
+    steps = []
+    for p in parts:
+        steps.extend([p] if isinstance(p, batching.Batched) else _index_part(p))
+    consumed = sum(1 for p in steps if p is not None and p is not Ellipsis)
+    flat = []
+    for p in steps:  # ... spelled out as slices: the positions of the parts are the sample's dims
+        flat.extend([slice(None)] * (x.ndim - consumed) if p is Ellipsis else [p])
+    advanced = [i for i, p in enumerate(flat) if not (p is None or isinstance(p, slice))]
+    shape = np.broadcast_shapes(*[tuple(batching.logical_shape(p)) if isinstance(p, batching.Batched)
+                                  else np.shape(p) for i, p in enumerate(flat) if i in advanced])
+    aranges = tuple(np.arange(n).reshape((1,) * i + (n,) + (1,) * (nb - 1 - i + len(shape)))
+                    for i, n in enumerate(sizes))
+    index = aranges + tuple(batching.align(p, order, len(shape))._data if isinstance(p, batching.Batched) else p
+                            for p in flat)
+    out = batching.run(Index, batching.expand(x, order, sizes), index=index)
+    if advanced == list(range(advanced[0], advanced[-1] + 1)) and advanced[0] > 0:
+        before = advanced[0]  # the sample's result has its basic dims before the advanced ones first
+        n, a = out._data.ndim, len(shape)
+        dims = tuple(range(nb)) + tuple(range(nb + a, nb + a + before)) + tuple(range(nb, nb + a)) + tuple(
+            range(nb + a + before, n))
+        out = batching.run(Permute, out, dims=dims)
+    return batching.tag(out, order)
+
+
+def _masked_write(x, parts, value):
+    """``x[mask] = v`` inside vmap with a mask per sample and one value: x ← where(mask, v, x), in place."""
+    value = operand("setitem", value)
+    mask = parts[0]
+    if len(parts) != 1 or mask.dtype != np.bool_ or np.size(getattr(value, "_data", value)) != 1 and (
+            not isinstance(value, Tensor) or value.numel() != 1):
+        inplace.part("setitem", x, parts, value)  # (raises: an index per sample)
+    value = value.reshape(()) if isinstance(value, Tensor) else value
+    check_inplace("setitem", x)
+    if grad_mode._enabled and (x._requires_grad or isinstance(value, Tensor) and value._requires_grad):
+        return inplace.record("setitem", x, Where.apply(mask, value, inplace.old_value(x)))
+    return inplace.write_batch("setitem", x, Where.apply(mask, value, x))
 
 
 # ---- the Tensor methods: x[index] and x[index] = value -----------------------------------------------------

@@ -16,14 +16,19 @@ tensor owning it gets a ``CopySlices`` node (views.py), as in PyTorch.
 """
 import numpy as np
 
-from ..core import capture, dtypes, grad_mode, operators, random, views
+from ..core import batching, capture, dtypes, grad_mode, operators, random, views
 from ..core.operators import operand, shape_of
 from ..core.primitives import CopySlices, Index
+from ..core.primitives.indexing import batch_index
 from ..core.tensor import Tensor
 
 
 def check_inplace(op, x):
-    views.fresh(x)  # (a view whose base was written in place since: its node and requires_grad first)
+    if x._levels:  # inside vmap: a view's steps are the batch's (see core/batching.py)
+        with batching.physical():
+            views.fresh(x)
+    else:
+        views.fresh(x)  # (a view whose base was written in place since: its node and requires_grad first)
     if grad_mode._enabled and x._requires_grad and x.grad_fn is None:
         raise RuntimeError(
             f"{op}: a leaf tensor that requires grad (shape {tuple(x.shape)}) cannot be changed in place "
@@ -67,6 +72,8 @@ def update(op, x, other, out_of_place, ufunc, alpha=1):
         # x's version makes them refuse to run.
         old = old_value(x)
         return record(op, x, out_of_place(old, old if other is x else other))
+    if batching.on and batching.takes((x, other), {}):  # inside vmap: the new values, then written into x's memory
+        return write_batch(op, x, out_of_place(x, other if alpha == 1 else other * alpha))
     od = other._data if isinstance(other, Tensor) else other
     if alpha != 1:
         od = od * alpha
@@ -89,7 +96,41 @@ def old_value(x):
     when the new values will be written into x's memory (x is shared, see views.py): a copy, then.
     (Called after ``check_inplace``, which brought a view's node up to date.)"""
     data = x._data.copy() if views.is_shared(x) else x._data
-    return Tensor._make(data, x._requires_grad, x.grad_fn)
+    return batching.tag(Tensor._make(data, x._requires_grad, x.grad_fn), x._levels)  # (batched as x is, in vmap)
+
+
+def write_batch(op, x, value):
+    """Inside vmap, x ← value not recorded: value's array into x's memory.  x must be batched wherever value is:
+    a tensor the samples share cannot hold a value per sample."""
+    _same_batch(op, x, value)
+    np.copyto(x._data, batching.expand(value, x._levels, x._data.shape[:len(x._levels)])._data, casting="same_kind")
+    x._vc[0] += 1
+    return x
+
+
+def _same_batch(op, x, value):
+    extra = set(batching.levels(value)) - set(x._levels)
+    if extra:
+        raise RuntimeError(f"vmap: {op} would write a value that differs from sample to sample into a tensor the "
+                           f"samples share (shape {tuple(x.shape)}, not batched by that vmap): it cannot hold one value "
+                           "per sample. Use the out-of-place form (x = x + y), or map over x too")
+
+
+def part(op, x, index, value):
+    """Inside vmap, ``x[index] = value``'s index and value as the batch's: a full slice per batch dim in front of
+    the index, value lined up on the batch dims and on x[index]'s dims."""
+    if any(isinstance(p, batching.Batched) for p in (index if isinstance(index, tuple) else (index,))):
+        raise RuntimeError(f"vmap: {op} with an index that differs from sample to sample is not supported; use "
+                           "the out-of-place scatter / index_put, or torch.where")
+    _same_batch(op, x, value)
+    physical, front = batch_index(index, len(x._levels))
+    if front:
+        raise RuntimeError(f"vmap: {op} with advanced indices apart from each other (e.g. x[[0, 1], :, 0] = v) is "
+                           "not supported inside vmap; write it out of place, or as two steps")
+    part = np.broadcast_to(np.empty((), np.int8), tuple(x.shape))[index].ndim  # a sample's x[index]
+    if isinstance(value, batching.Batched):
+        value = batching.align(value, x._levels, part)
+    return physical, value
 
 
 def record(op, x, value, index=None):
@@ -100,6 +141,8 @@ def record(op, x, value, index=None):
     Called after ``check_inplace``, which brought a view's node up to date.
     """
     whole = index is None and isinstance(value, Tensor) and value._requires_grad
+    if x._levels or isinstance(value, batching.Batched):  # inside vmap: as the batch's arrays (core/batching.py)
+        return _record_batch(op, x, value, index, whole)
     if whole and value.shape != x.shape:
         raise ValueError(f"{op}: the result has shape {tuple(value.shape)}, which does not fit the "
                          f"tensor of shape {tuple(x.shape)} changed in place")
@@ -129,6 +172,32 @@ def record(op, x, value, index=None):
     return x
 
 
+def _record_batch(op, x, value, index, whole):
+    """``record`` inside vmap: x and value are batched; the write (CopySlices) is made on their arrays."""
+    _same_batch(op, x, value)
+    if whole and value.shape != x.shape:
+        raise ValueError(f"{op}: the result has shape {tuple(value.shape)}, which does not fit the "
+                         f"tensor of shape {tuple(x.shape)} changed in place")
+    if whole and not views.is_shared(x):
+        if value.dtype != x.dtype and x.dtype.kind == "f":
+            value = value.to(x.dtype)
+        value = batching.expand(value, x._levels, x._data.shape[:len(x._levels)])
+        x._vc[0] += 1
+        x._data, x.grad_fn, x._requires_grad, x._vc = value._data, value.grad_fn, True, value._vc
+        return x
+    base, steps = (x, ()) if x._view is None else x._view[:2]  # (a view's steps are the batch's already)
+    index, value = part(op, x, Ellipsis if index is None else index, value)
+    steps = steps + ((Index, {"index": index}),)
+    old = Tensor._make(base._data, base._requires_grad, base.grad_fn)
+    with batching.physical():
+        new = CopySlices.apply(old, value, steps=steps)
+        base._vc[0] += 1
+        base.grad_fn, base._requires_grad = new.grad_fn, new._requires_grad
+        if x is not base:
+            views.refresh(x)
+    return x
+
+
 def compound(op, x, formula, *others):
     """x ← formula(x, *others) in place: ``addcmul_``, ``addcdiv_``, ``lerp_`` (an optimizer's moment updates).
 
@@ -141,6 +210,8 @@ def compound(op, x, formula, *others):
     if grad_mode._enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (x, *others)):
         old = old_value(x)
         return record(op, x, formula(old, *[old if t is x else t for t in others]))
+    if batching.on and batching.takes((x, *others), {}):  # inside vmap: the formula on the batch, written into x
+        return write_batch(op, x, formula(x, *others))
     result = None
     try:
         result = formula(x._data, *[t._data if isinstance(t, Tensor) else t for t in others])
@@ -177,6 +248,11 @@ def overwrite(op, x, value):
     check_inplace(op, x)
     if grad_mode._enabled and (x._requires_grad or isinstance(value, Tensor) and value._requires_grad):
         return record(op, x, value if isinstance(value, Tensor) else np.asarray(value), index=Ellipsis)
+    if batching.on and batching.takes((x, value), {}):  # inside vmap
+        index, value = part(op, x, Ellipsis, value)
+        x._data[index] = getattr(value, "_data", value)
+        x._vc[0] += 1
+        return x
     src = value._data if isinstance(value, Tensor) else value
     try:
         np.copyto(x._data, src, casting="unsafe")
@@ -194,7 +270,7 @@ def apply_(op, x, out_of_place):
     if grad_mode._enabled and x._requires_grad:
         return record(op, x, out_of_place(old_value(x)))
     with grad_mode.no_grad():
-        result = out_of_place(Tensor._make(x._data))
+        result = out_of_place(batching.like(x, x._data))
     try:
         np.copyto(x._data, result._data, casting="same_kind")
     except TypeError:
@@ -210,13 +286,13 @@ def reshape_(op, x, new):
     recorded, is rebased on the node of ``new`` applied to its old value."""
     check_inplace(op, x)
     if grad_mode._enabled and x._requires_grad:
-        old = Tensor._make(x._data, True, x.grad_fn)
+        old = batching.tag(Tensor._make(x._data, True, x.grad_fn), x._levels)
         out = new(old)
         x._vc[0] += 1
         x._data, x.grad_fn, x._vc = out._data, out.grad_fn, out._vc
         return x
     with grad_mode.no_grad():
-        x._data = new(Tensor._make(x._data))._data
+        x._data = new(batching.like(x, x._data))._data
     x._vc[0] += 1
     return x
 
@@ -273,10 +349,12 @@ class InplaceMethods:
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         """Fill with samples of N(mean, std²) from the seeded generator."""
+        batching.random_batch("normal_")  # (inside vmap: an error unless vmap's randomness allows it)
         return overwrite("normal_", self, random._normal_array(mean, std, self.shape, self.dtype, generator))
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Fill with samples of U(a, b) from the seeded generator."""
+        batching.random_batch("uniform_")  # (inside vmap: an error unless vmap's randomness allows it)
         return overwrite("uniform_", self, random._uniform_array(a, b, self.shape, self.dtype, generator))
 
     def abs_(self):

@@ -16,7 +16,7 @@ Everything else here *is* the main package's object (re-exported when imported, 
 import tinygrad_lr as _main
 
 from . import _reexport
-from . import autograd, linalg, nn, optim, utils  # noqa: F401  (PyTorch's module paths)
+from . import autograd, func, linalg, nn, optim, utils  # noqa: F401  (PyTorch's module paths)
 from . import accelerator, backends  # noqa: F401  (the device questions: answered 'none here')
 
 __all__ = _reexport.reexport(_main, globals())

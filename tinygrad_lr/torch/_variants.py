@@ -94,7 +94,8 @@ class Function(_autograd.Function):
                 "forward": staticmethod(_forward), "backward": staticmethod(_backward), "_user": cls,
                 "__module__": cls.__module__, "__qualname__": cls.__qualname__})
         out = super(Function, node).apply(*args, _inputs=args)
-        if out.grad_fn is not None and out.grad_fn._non_differentiable:
+        # (getattr: under vmap, an op without a batch rule runs once per sample and a stack makes the output)
+        if out.grad_fn is not None and getattr(out.grad_fn, "_non_differentiable", False):
             return out.detach()
         return out
 

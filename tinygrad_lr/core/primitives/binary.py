@@ -7,6 +7,7 @@ import operator
 import numpy as np
 
 from ..function import Function
+from ..batching import elementwise
 from .unary import Floor, Log, Trunc
 
 # ============================================================================
@@ -14,6 +15,7 @@ from .unary import Floor, Log, Trunc
 # ============================================================================
 class Add(Function):
     """out = x + y            ∂L/∂x = g          ∂L/∂y = g"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, y):
         return x + y
@@ -28,6 +30,7 @@ class Sub(Function):
 
     Primitive, not x + (−y): one node instead of two for the residual ŷ − y of every loss (speed).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, y):
         return x - y
@@ -39,6 +42,7 @@ class Sub(Function):
 
 class Mul(Function):
     """out = x · y            ∂L/∂x = g · y      ∂L/∂y = g · x"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -56,6 +60,7 @@ class Div(Function):
 
     Primitive, not x · y⁻¹: x / y is exact where x · (1 / y) rounds twice (clearer and exact).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -76,6 +81,7 @@ class PowTensor(Function):
     (PyTorch also zeroes ∂L/∂x wherever y = 0, which is the same value but loses ∂²L/∂x∂y = g / x there.)
     Primitive, not exp(y · ln x): that is NaN for x < 0 and x = 0, where xʸ is defined ((−2)² = 4, 0² = 0).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, y):
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-2) ** 0.5 = nan, as in PyTorch
@@ -96,6 +102,7 @@ class Maximum(Function):
 
     At a tie each side gets half of g, as in PyTorch.
     """
+    batch_rule = elementwise
     _pick, _wins = staticmethod(np.maximum), staticmethod(operator.gt)  # (operators work on Tensors too)
 
     @staticmethod
@@ -121,6 +128,7 @@ class Where(Function):
 
     ``cond`` is a bool array and gets no gradient.  The zeros are exact, even where g is inf or NaN.
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, cond, x, y):
         ctx.cond = cond
@@ -140,6 +148,7 @@ class Clamp(Function):
     Primitive, not minimum(maximum(x, lo), hi): at x = lo (or hi) PyTorch gives the whole gradient to x,
     where maximum would split it in halves between x and lo.
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x, lo, hi)
@@ -160,6 +169,7 @@ class Atan2(Function):
 
     Primitive, not arctan(y / x): that loses the quadrant (the sign of x) and divides by x = 0.
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, y, x):
         ctx.save_for_backward(y, x)
@@ -180,6 +190,7 @@ class Hypot(Function):
     Primitive, not (x² + y²) ** 0.5: x² overflows for |x| > 1e154 in float64 (1.8e19 in float32), where
     the result does not (numerical stability).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, y):
         out = np.hypot(x, y)
@@ -200,6 +211,7 @@ class Remainder(Function):
     Primitive, not x − floor(x / y) · y: x / y rounds, and where it rounds up to an integer the
     composition is off by a whole y (NumPy's remainder is exact) (exactness).
     """
+    batch_rule = elementwise
     _fn, _whole = staticmethod(np.remainder), Floor
 
     @staticmethod
@@ -231,6 +243,7 @@ class FloorDivide(Function):
     Primitive, not (x / y).floor(): integers stay integers (7 // 2 is 3, not 3.0), and floor's zero gradient
     would hide PyTorch's refusal.
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, y):
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..function import Function
+from ..batching import elementwise
 
 # ============================================================================
 # unary ops
@@ -15,6 +16,7 @@ class Neg(Function):
 
     Primitive, not (−1) · x: that would save x for its backward and multiply twice (speed).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -26,6 +28,7 @@ class Neg(Function):
 
 class Pow(Function):
     """out = xᵖ  (p a number)  ∂L/∂x = g · p · xᵖ⁻¹"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, exponent):
         ctx.save_for_backward(x)
@@ -49,6 +52,7 @@ class Pow(Function):
 
 class Exp(Function):
     """out = eˣ               ∂L/∂x = g · eˣ = g · out"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):  # e¹⁰⁰⁰ = inf, silently as in PyTorch
@@ -64,6 +68,7 @@ class Exp(Function):
 
 class Log(Function):
     """out = ln x             ∂L/∂x = g / x"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -79,6 +84,7 @@ class Log(Function):
 
 class Abs(Function):
     """out = |x|              ∂L/∂x = g · sign(x)   (0 at x = 0, as in PyTorch)"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -92,6 +98,7 @@ class Abs(Function):
 
 class ReLU(Function):
     """out = max(x, 0)        ∂L/∂x = g · [x > 0]   (0 at x = 0, as in PyTorch)"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -111,6 +118,7 @@ class Sigmoid(Function):
     for ln(1 + e⁻ˣ): it never overflows, and keeps the tiny values of the left
     tail (σ(−40) ≈ 4.2e−18, so ln σ(−40) = −40 rather than ln 0).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         out = np.exp(-np.logaddexp(0, -x))
@@ -128,6 +136,7 @@ class Tanh(Function):
 
     Primitive, not (e²ˣ − 1)/(e²ˣ + 1): that overflows for |x| large (numerical stability).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         out = np.tanh(x)
@@ -142,6 +151,7 @@ class Tanh(Function):
 
 class Cast(Function):
     """out = x as another dtype   ∂L/∂x = g (the engine casts it back to x's dtype)"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, dtype):
         return x.astype(dtype)
@@ -153,6 +163,7 @@ class Cast(Function):
 
 class Clone(Function):
     """out = a copy of x      ∂L/∂x = g"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         return x.copy()
@@ -164,6 +175,7 @@ class Clone(Function):
 
 class Sin(Function):
     """out = sin x            ∂L/∂x = g · cos x"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -177,6 +189,7 @@ class Sin(Function):
 
 class Cos(Function):
     """out = cos x            ∂L/∂x = −g · sin x"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -190,6 +203,7 @@ class Cos(Function):
 
 class Tan(Function):
     """out = tan x            ∂L/∂x = g · (1 + out²)"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         out = np.tan(x)
@@ -207,6 +221,7 @@ class Log1p(Function):
 
     Primitive, not log(1 + x): 1 + x rounds away the digits of a small x (in float32, 1 + 1e−8 is 1) (exactness).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -226,6 +241,7 @@ class Expm1(Function):
     Primitive, not exp(x) − 1: for a small x that subtracts two nearly equal numbers (in float32,
     e^(1e−8) − 1 is 0) (exactness).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):
@@ -241,6 +257,7 @@ class Expm1(Function):
 
 class Sign(Function):
     """out = sign x ∈ {−1, 0, 1}   ∂L/∂x = 0 (a step function: flat wherever it has a slope, as in PyTorch)"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         return np.sign(x)
@@ -252,6 +269,7 @@ class Sign(Function):
 
 class Round(Function):
     """out = x rounded to ``decimals`` digits (halves to even)   ∂L/∂x = 0 (a step function, as in PyTorch)"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x, decimals):
         return np.round(x, decimals)
@@ -263,6 +281,7 @@ class Round(Function):
 
 class Floor(Function):
     """out = ⌊x⌋ (the largest integer ≤ x)   ∂L/∂x = 0 (a step function, as in PyTorch)"""
+    batch_rule = elementwise
     _fn = staticmethod(np.floor)
 
     @staticmethod
@@ -289,6 +308,7 @@ class Log2(Function):
 
     Primitive, not ln x / ln 2: the division rounds, and log₂ 8 would be 2.9999999999999996 (exactness).
     """
+    batch_rule = elementwise
     _fn, _ln_base = staticmethod(np.log2), math.log(2)
 
     @staticmethod
@@ -315,6 +335,7 @@ class Exp2(Function):
     Primitive, not exp(x · ln 2) (which ``2 ** x`` is): that rounds twice, and 2³ would be 7.999999999999998
     (exactness).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):
@@ -330,6 +351,7 @@ class Exp2(Function):
 
 class Asin(Function):
     """out = arcsin x  (|x| ≤ 1)   ∂L/∂x = g / √(1 − x²)"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -347,6 +369,7 @@ class Acos(Function):
 
     Primitive, not π/2 − arcsin x: near x = 1 that subtracts two nearly equal numbers (exactness).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -361,6 +384,7 @@ class Acos(Function):
 
 class Atan(Function):
     """out = arctan x         ∂L/∂x = g / (1 + x²)"""
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -381,6 +405,7 @@ class Erf(Function):
     NumPy has no erf: forward calls Python's ``math.erf`` on each element (correctly rounded, slow for big arrays),
     through a ufunc made by ``np.frompyfunc`` (so that tinygrad_lr.compile sees it as one NumPy call).
     """
+    batch_rule = elementwise
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)

@@ -1,0 +1,192 @@
+"""Benchmark: per-sample gradients with ``vmap(grad(loss))``, against a hand-written NumPy formula, the Python loop
+over samples with autograd, and ``torch.func.vmap(torch.func.grad(...))``.
+
+    python benchmarks/per_sample_grads.py            # n = 10,000 (linear regression), 2,000 (MLP); a minute or so
+    python benchmarks/per_sample_grads.py --quick    # small sizes, seconds: proves the runner works
+
+Problems (float64, synthetic data drawn once):
+
+- ``linreg``: the notes' linear regression, d = 10, n = 10,000 samples: ℓ⁽ⁱ⁾ = ½(x⁽ⁱ⁾ᵀw + b − y⁽ⁱ⁾)², whose
+  per-sample gradient is [x⁽ⁱ⁾r, r] with r = x⁽ⁱ⁾ᵀw + b − y⁽ⁱ⁾ (the NumPy contender computes exactly that);
+- ``mlp``: an MLP 20 → 64 → tanh → 1 with the squared error, through ``functional_call``, n = 2,000: the
+  per-sample gradients of its 1,409 parameters (the NumPy contender is the hand-written backward, batched).
+
+Contenders, interleaved in one process (a busy machine slows them alike):
+
+- **numpy**: the hand formula, on all samples at once (the floor);
+- **vmap**: ``vmap(grad(loss), in_dims=(None, 0, 0))`` — one batched forward and backward;
+- **loop**: ``grad(loss)`` called once per sample in a Python loop (what vmap replaces; timed on the first
+  500 samples and scaled to n);
+- **torch.func**: ``torch.func.vmap(torch.func.grad(...))`` with ``torch.set_num_threads(1)`` (when installed).
+
+Every contender runs on one BLAS thread (``one_thread.py``).  The report gives medians and the ratios to NumPy;
+nothing asserts on time.  Every contender's gradients are checked against NumPy's before timing.
+"""
+import os
+
+from one_thread import pin_threads  # (first: one BLAS thread for every contender, set before NumPy loads)
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import tinygrad_lr as tg  # noqa: E402
+from tinygrad_lr.func import functional_call, grad, vmap  # noqa: E402
+
+LOOP_SAMPLES = 500  # the Python loop is timed on this many samples, then scaled to n
+
+
+# ---- the notes' linear regression ------------------------------------------------------------------------------
+def linreg(n, d=10, seed=0):
+    rng = np.random.default_rng(seed)
+    X, y, w, b = rng.standard_normal((n, d)), rng.standard_normal(n), rng.standard_normal(d), 0.5
+
+    def numpy_grads():
+        r = X @ w + b - y
+        return np.concatenate([X * r[:, None], r[:, None]], axis=1)
+
+    def loss(w_, b_, x, t):
+        r = x @ w_ + b_ - t
+        return 0.5 * r * r
+
+    W, B, Xt, Yt = tg.tensor(w), tg.tensor(np.float64(b)), tg.tensor(X), tg.tensor(y)
+    per_sample = vmap(grad(loss, argnums=(0, 1)), in_dims=(None, None, 0, 0))
+    one = grad(loss, argnums=(0, 1))
+
+    def ours():
+        gw, gb = per_sample(W, B, Xt, Yt)
+        return np.concatenate([gw.numpy(), gb.numpy()[:, None]], axis=1)
+
+    def loop():
+        rows = [one(W, B, Xt[i], Yt[i]) for i in range(min(n, LOOP_SAMPLES))]
+        return np.stack([np.concatenate([gw.numpy(), gb.numpy()[None]]) for gw, gb in rows])
+
+    contenders = {"numpy": numpy_grads, "vmap": ours, "loop": loop}
+    torch = _torch()
+    if torch is not None:
+        tw, tb, tX, ty = (torch.tensor(a) for a in (w, np.float64(b), X, y))
+        t_per_sample = torch.func.vmap(torch.func.grad(loss, argnums=(0, 1)), in_dims=(None, None, 0, 0))
+
+        def theirs():
+            gw, gb = t_per_sample(tw, tb, tX, ty)
+            return np.concatenate([gw.numpy(), gb.numpy()[:, None]], axis=1)
+        contenders["torch.func"] = theirs
+    return contenders
+
+
+# ---- an MLP through functional_call ------------------------------------------------------------------------------
+def mlp(n, d=20, h=64, seed=0):
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((n, d)), rng.standard_normal(n)
+    tg.manual_seed(seed)
+    model = tg.nn.Sequential(tg.nn.Linear(d, h), tg.nn.Tanh(), tg.nn.Linear(h, 1)).double()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    W1, b1, W2, b2 = (params[k].numpy() for k in ("0.weight", "0.bias", "2.weight", "2.bias"))
+
+    def numpy_grads():  # the hand-written backward of ½(W₂ tanh(W₁x + b₁) + b₂ − y)², for every sample at once
+        a = np.tanh(X @ W1.T + b1)
+        r = a @ W2[0] + b2[0] - y                       # (n,)
+        g_a = r[:, None] * W2[0] * (1 - a * a)          # (n, h)
+        return {"0.weight": g_a[:, :, None] * X[:, None, :], "0.bias": g_a,
+                "2.weight": (r[:, None] * a)[:, None, :], "2.bias": r[:, None]}
+
+    def loss(p, x, t):
+        r = functional_call(model, p, (x,))[0] - t
+        return 0.5 * r * r
+
+    Xt, Yt = tg.tensor(X), tg.tensor(y)
+    per_sample, one = vmap(grad(loss), in_dims=(None, 0, 0)), grad(loss)
+
+    def ours():
+        return {k: v.numpy() for k, v in per_sample(params, Xt, Yt).items()}
+
+    def loop():
+        rows = [one(params, Xt[i], Yt[i]) for i in range(min(n, LOOP_SAMPLES))]
+        return {k: np.stack([r[k].numpy() for r in rows]) for k in params}
+
+    contenders = {"numpy": numpy_grads, "vmap": ours, "loop": loop}
+    torch = _torch()
+    if torch is not None:
+        torch.manual_seed(seed)
+        tmodel = torch.nn.Sequential(torch.nn.Linear(d, h), torch.nn.Tanh(), torch.nn.Linear(h, 1)).double()
+        tparams = {k: torch.tensor(v.numpy()) for k, v in params.items()}
+        tX, ty = torch.tensor(X), torch.tensor(y)
+
+        def tloss(p, x, t):
+            r = torch.func.functional_call(tmodel, p, (x,))[0] - t
+            return 0.5 * r * r
+        t_per_sample = torch.func.vmap(torch.func.grad(tloss), in_dims=(None, 0, 0))
+
+        def theirs():
+            return {k: v.numpy() for k, v in t_per_sample(tparams, tX, ty).items()}
+        contenders["torch.func"] = theirs
+    return contenders
+
+
+# ---- running them ----------------------------------------------------------------------------------------------
+_TORCH = []
+
+
+def _torch():
+    if not _TORCH:
+        try:
+            import torch
+            torch.set_num_threads(1)
+            _TORCH.append(torch)
+        except ImportError:
+            _TORCH.append(None)
+    return _TORCH[0]
+
+
+def _check(contenders, n):
+    """Every contender's gradients equal NumPy's hand formula (the loop's on its first samples)."""
+    want = contenders["numpy"]()
+    for name, run in contenders.items():
+        got = run()
+        pairs = [(got, want)] if isinstance(want, np.ndarray) else [(got[k], want[k]) for k in want]
+        for g, w in pairs:
+            np.testing.assert_allclose(g, w[:len(g)], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def _time(run):
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def bench(title, contenders, n, rounds):
+    _check(contenders, n)
+    times = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, run in contenders.items():
+            run()  # untimed: the caches come back after another contender ran
+            t = _time(run)
+            times[name].append(t * n / min(n, LOOP_SAMPLES) if name == "loop" else t)
+    base = statistics.median(times["numpy"])
+    print(f"\n{title}")
+    print(f"  {'contender':<12}{'median':>12}{'/ numpy':>10}")
+    for name, ts in times.items():
+        m = statistics.median(ts)
+        note = f"  (the first {LOOP_SAMPLES} samples, scaled to n)" if name == "loop" and n > LOOP_SAMPLES else ""
+        print(f"  {name:<12}{m * 1e3:>10.2f} ms{m / base:>9.1f}x{note}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="small sizes, to prove the runner works")
+    p.add_argument("--rounds", type=int, default=None)
+    args = p.parse_args()
+    how = pin_threads()
+    rounds = args.rounds or (2 if args.quick else 7)
+    n_lin, n_mlp = (500, 200) if args.quick else (10_000, 2_000)
+    print(f"per-sample gradients, float64, one BLAS thread ({how}); medians of {rounds} rounds")
+    bench(f"linreg: the notes' linear regression, d = 10, n = {n_lin:,}", linreg(n_lin), n_lin, rounds)
+    bench(f"mlp: MLP 20-64-tanh-1 through functional_call, squared error, n = {n_mlp:,}", mlp(n_mlp), n_mlp, rounds)
+
+
+if __name__ == "__main__":
+    main()
