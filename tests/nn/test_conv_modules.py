@@ -17,6 +17,7 @@ import tinygrad_lr
 import tinygrad_lr.torch as tt
 from conftest import optional
 from tinygrad_lr import nn
+from tinygrad_lr.nn import functional as F
 
 F64 = dict(rtol=1e-10, atol=1e-10)
 F32 = dict(rtol=1e-5, atol=1e-5)
@@ -254,6 +255,9 @@ def test_dropout_2d_zeroes_whole_channels_and_scales_the_rest():
     drop.eval()
     assert drop(x) is x
     assert not _np(nn.Dropout2d(1.0)(x)).any()
+    tinygrad_lr.manual_seed(0)
+    np.testing.assert_array_equal(_np(F.dropout2d(tinygrad_lr.ones(64, 32, 3, 4), 0.25)), y)  # F: the same draw
+    assert F.dropout2d(x, 0.25, training=False) is x
 
 
 def test_dropout_2d_warns_as_pytorch_on_a_3d_input():

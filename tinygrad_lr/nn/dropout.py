@@ -1,10 +1,4 @@
 """``Dropout``, ``Dropout2d``: zero activations (elements, or whole channels) with probability p while training."""
-import warnings
-
-import numpy as np
-
-from ..core import dtypes, internal
-from ..ops.creation import rand
 from . import functional as F
 from .module import Module
 
@@ -39,29 +33,6 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-def _dropout_channels(input, p):
-    """h' = h · m / (1 − p), one m ~ Bernoulli(1 − p) per (sample, channel), broadcast over the rest.
-
-    The mask has shape (N, C, 1, 1) for (N, C, H, W): a channel is kept or zeroed as a whole.
-    ∂L/∂h = g · m / (1 − p) (one Mul, whose backward broadcasts the mask again).
-    """
-    if input.ndim < 2:
-        raise ValueError(f"Dropout2d: feature dropout needs at least 2 dims (N, C, ...), got shape "
-                         f"{tuple(input.shape)}; use nn.Dropout to drop single elements")
-    if input.ndim == 3:
-        warnings.warn("Dropout2d got a 3-d input: like PyTorch it takes it as (N, C, L) and drops each channel's "
-                      "L values together (1-d channel dropout), not as one unbatched image (C, H, W); for an "
-                      "image use x.unsqueeze(0)", UserWarning, stacklevel=3)
-    elif input.ndim != 4:
-        warnings.warn(f"Dropout2d got a {input.ndim}-d input: it drops channels of 4-d inputs (N, C, H, W); "
-                      "for other shapes use nn.Dropout", UserWarning, stacklevel=3)
-    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    dt = input.dtype if input.dtype.kind == "f" else dtypes.float32
-    keep = internal.values(rand(*shape, dtype=dtypes.float64)) >= p  # P(keep) = 1 − p
-    mask = np.zeros(shape, dt) if p == 1 else (keep / (1 - p)).astype(dt)
-    return input * internal.wrap(mask)
-
-
 class Dropout2d(Dropout):
     """h'[n, c] = h[n, c] · m[n, c] / (1 − p), m ~ Bernoulli(1 − p) per channel, in training; h in evaluation.
 
@@ -80,7 +51,4 @@ class Dropout2d(Dropout):
     """
 
     def forward(self, input):
-        F._check_tensor("Dropout2d", input)
-        if not self.training or self.p == 0 or input.numel() == 0:
-            return input
-        return _dropout_channels(input, self.p)
+        return F.dropout2d(input, self.p, self.training, _op="Dropout2d")
