@@ -26,11 +26,11 @@ from typing import Optional
 
 import numpy as np
 
-from .. import notebook
 from ..autograd.grad import grad
 from ..autograd.mismatch import allclose, describe
 from ..core import grad_mode, internal
 from ..core.tensor import Tensor
+from .report import Report
 
 
 @dataclass
@@ -55,7 +55,7 @@ class BackpropRow:
         return self.passed
 
 
-class BackpropCheck:
+class BackpropCheck(Report):
     """What ``check_backprop`` found: a ``BackpropRow`` per intermediate, in the order given.
 
     Truthy when every intermediate has a hand gradient and every one is exact or close;
@@ -64,32 +64,7 @@ class BackpropCheck:
     """
 
     _HEAD = ("name", "shape", "exact", "close", "max diff", "verdict")
-
-    def __init__(self, title, rows):
-        self.title, self.rows = title, list(rows)
-
-    @property
-    def passed(self):
-        return all(r.passed for r in self.rows)
-
-    def __bool__(self):
-        return self.passed
-
-    def __getitem__(self, name):
-        for r in self.rows:
-            if r.name == name:
-                return r
-        raise KeyError(f"no intermediate named {name!r}; they are {', '.join(r.name for r in self.rows)}")
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __len__(self):
-        return len(self.rows)
-
-    @property
-    def failures(self):
-        return [r for r in self.rows if not r.passed]
+    _noun = "intermediate"
 
     def _body(self):
         def yes(x):
@@ -113,23 +88,6 @@ class BackpropCheck:
 
     def _notes(self):
         return [f"{r.name}: {r.message}" for r in self.rows if r.message]
-
-    def __str__(self):
-        head, body = self._HEAD, self._body()
-        widths = [max(len(row[k]) for row in [head] + body) for k in range(len(head) - 1)]
-        lines = [self.title]
-        for row in [head] + body:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1])
-        lines += self._notes()
-        lines.append(self._summary())
-        return "\n".join(lines)
-
-    def _repr_html_(self):
-        """The table for notebooks: a row per intermediate, then the diagnoses and the summary."""
-        return notebook.table(self.title, self._HEAD, self._body(), self._notes() + [self._summary()])
-
-    def __repr__(self):
-        return f"BackpropCheck(passed={self.passed}, " + ", ".join(f"{r.name}: {r.verdict}" for r in self.rows) + ")"
 
 
 def _hand_value(name, value):

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import notebook
 from ..autograd.grad import grad
 from ..core import grad_mode, internal
 from .gradients import _as_float64
+from .report import Report
 
 
 @dataclass
@@ -41,35 +41,17 @@ class PerSampleRow:
         return self.passed
 
 
-class PerSampleCheck:
+class PerSampleCheck(Report):
     """What ``check_per_sample`` found: a ``PerSampleRow`` per parameter; truthy when every per-sample formula
     matches ``vmap(grad)`` and the means match the batch gradient.  ``per_sample[name]`` holds vmap's
     (n, *shape) gradients, ``formula[name]`` yours, ``batch[name]`` the batch gradient."""
 
     _HEAD = ("param", "shape", "max |∇ℓ⁽ⁱ⁾ − vmap(grad)|", "worst i", "|mean − batch grad|", "verdict")
+    _noun = "parameter"
 
     def __init__(self, title, rows, per_sample, formula, batch):
-        self.title, self.rows = title, list(rows)
+        super().__init__(title, rows)
         self.per_sample, self.formula, self.batch = per_sample, formula, batch
-
-    @property
-    def passed(self):
-        return all(r.passed for r in self.rows)
-
-    def __bool__(self):
-        return self.passed
-
-    def __getitem__(self, name):
-        for r in self.rows:
-            if r.name == name:
-                return r
-        raise KeyError(f"no parameter named {name!r}; they are {', '.join(r.name for r in self.rows)}")
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __len__(self):
-        return len(self.rows)
 
     def _body(self):
         return [(r.name, str(r.shape), f"{r.max_error:.1e}", str(r.worst_sample), f"{r.mean_error:.1e}", r.verdict)
@@ -81,20 +63,6 @@ class PerSampleCheck:
             return (f"∇ℓ⁽ⁱ⁾ = your formula for each of the {n} samples, and their mean = the batch gradient")
         return f"{sum(not r for r in self.rows)} of {len(self.rows)} WRONG: " + ", ".join(
             r.name for r in self.rows if not r)
-
-    def __str__(self):
-        head, body = self._HEAD, self._body()
-        widths = [max(len(row[k]) for row in [head] + body) for k in range(len(head) - 1)]
-        lines = [self.title] + ["  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1]
-                                for row in [head] + body]
-        return "\n".join(lines + [self._summary()])
-
-    def _repr_html_(self):
-        """The table for notebooks."""
-        return notebook.table(self.title, self._HEAD, self._body(), [self._summary()])
-
-    def __repr__(self):
-        return f"PerSampleCheck(passed={self.passed}, " + ", ".join(f"{r.name}: {r.verdict}" for r in self.rows) + ")"
 
 
 def _vmap_grads(loss, params, X, y):

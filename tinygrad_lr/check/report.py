@@ -38,7 +38,62 @@ class InputCheck:
         return bool(self.passed and self.autograd_ok)
 
 
-class GradientCheck:
+class Report:
+    """What the checkers return: a row per input, printed as a table, shown as HTML in notebooks.
+
+    Truthy when every row is; ``result['w']`` is one row; ``str(result)`` is the printed table, the
+    notes and the one-line summary.  A subclass gives ``_HEAD`` (the columns), ``_body()`` (one tuple of
+    strings per row), ``_summary()`` and, if it has any, ``_notes()``.
+    """
+    _noun = "input"
+
+    def __init__(self, title, rows):
+        self.title, self.rows = title, list(rows)
+
+    @property
+    def passed(self):
+        return all(bool(r) for r in self.rows)
+
+    def __bool__(self):
+        return self.passed
+
+    def __getitem__(self, name):
+        for r in self.rows:
+            if r.name == name:
+                return r
+        raise KeyError(f"no {self._noun} named {name!r}; they are {', '.join(r.name for r in self.rows)}")
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    @property
+    def failures(self):
+        return [r for r in self.rows if not r]
+
+    def _notes(self):
+        return []
+
+    def _repr_html_(self):
+        """The report as a table, for notebooks: a row per input, then the notes and the summary."""
+        return notebook.table(self.title, self._HEAD, self._body(), self._notes() + [self._summary()])
+
+    def __str__(self):
+        head, body = self._HEAD, self._body()
+        widths = [max(len(row[k]) for row in [head] + body) for k in range(len(head) - 1)]
+        lines = [self.title]
+        for row in [head] + body:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1])
+        return "\n".join(lines + self._notes() + [self._summary()])
+
+    def __repr__(self):
+        verdicts = ", ".join(f"{r.name}: {r.verdict}" for r in self.rows)
+        return f"{type(self).__name__}(passed={self.passed}, {verdicts})"
+
+
+class GradientCheck(Report):
     """What ``check_gradients`` / ``check_module`` found: one ``InputCheck`` per input.
 
     Truthy when every input passes and autograd agrees with finite differences everywhere;
@@ -49,30 +104,8 @@ class GradientCheck:
     """
 
     def __init__(self, title, rows, localization=None, eps=None):
-        self.title, self.rows, self.localization, self.eps = title, list(rows), localization, eps
-
-    @property
-    def passed(self):
-        return all(r.passed and r.autograd_ok for r in self.rows)
-
-    def __bool__(self):
-        return self.passed
-
-    def __getitem__(self, name):
-        for r in self.rows:
-            if r.name == name:
-                return r
-        raise KeyError(f"no input named {name!r}; the inputs are {', '.join(r.name for r in self.rows)}")
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __len__(self):
-        return len(self.rows)
-
-    @property
-    def failures(self):
-        return [r for r in self.rows if not (r.passed and r.autograd_ok)]
+        super().__init__(title, rows)
+        self.localization, self.eps = localization, eps
 
     _HEAD = ("input", "shape", "max abs error", "max rel error", "verdict")
 
@@ -103,24 +136,6 @@ class GradientCheck:
         if self.localization is not None:
             notes.append(str(self.localization))
         return notes
-
-    def _repr_html_(self):
-        """The report as a table, for notebooks: a row per input, then the messages and the summary."""
-        return notebook.table(self.title, self._HEAD, self._body(), self._notes() + [self._summary()])
-
-    def __str__(self):
-        head, body = self._HEAD, self._body()
-        widths = [max(len(row[k]) for row in [head] + body) for k in range(4)]
-        lines = [self.title]
-        for row in [head] + body:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[4])
-        lines += self._notes()
-        lines.append(self._summary())
-        return "\n".join(lines)
-
-    def __repr__(self):
-        verdicts = ", ".join(f"{r.name}: {r.verdict}" for r in self.rows)
-        return f"GradientCheck(passed={self.passed}, {verdicts})"
 
     def to_latex(self, formulas=None, *, standalone=False, max_entries=12):
         """The report as LaTeX: an ``align*`` environment per input, with the formula, its value, autograd's,
