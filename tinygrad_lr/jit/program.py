@@ -1,8 +1,10 @@
 """From a recording to a program: readable NumPy source, the same kernels in the same order.
 
 A recording (``trace.Recorder``) is the list of NumPy calls one eager call made.  The program is
-that list written out as a Python function, after three rewrites that change no value:
+that list written out as a Python function, after four rewrites that change no value:
 
+- a guard on values nothing in the step writes (−lr; the targets a loss checks), with the calls it
+  reads, comes first: a guard that fails must stop the program before it has written anything;
 - the same pure call on the same values twice, with no write in between, is computed once
   (the ½-MSE's backward recomputes ŷ − y, which its forward already had);
 - a copy of a temporary nobody else uses is the temporary itself (``.grad`` is a copy of what
@@ -16,7 +18,9 @@ full-size temporary and the copy — the optimizers' updates (Adam's moments, RM
 Adagrad's sums) are mostly such copies.
 
 A value used once is written inside the expression that uses it, so ``t1 = X @ W.T; t2 = t1 + b``
-reads ``t2 = X @ W.T + b``: Python evaluates it in the same order, with the same NumPy calls.
+reads ``t2 = X @ W.T + b``: Python evaluates it in the same order, with the same NumPy calls.  A large
+temporary is deleted (``del t7``) after the last statement that reads it, so the program holds no
+more memory at once than the eager step, which lets go of what its graph no longer needs.
 A power is always written ``np.power``/``np.square``/``np.sqrt`` as recorded, never ``**``: on
 arrays ``x ** 0.5`` is ``np.sqrt``, whose last bit may differ from ``np.power(x, 0.5)``.
 """
@@ -43,7 +47,7 @@ _ATOM = 100
 _HINTS = {("HalfSquaredError.forward", "subtract"): "r", ("HalfSquaredError.backward", "multiply"): "g"}
 _PURE_FUNCS = {"where", "broadcast_to", "concatenate", "stack", "expand_dims", "clip", "zeros_like", "ones_like",
                "full_like", "cumsum", "round", "sign", "take_along_axis", "logaddexp"}
-_VIEW_FUNCS = {"broadcast_to", "expand_dims"}
+_VIEW_FUNCS = {"broadcast_to", "expand_dims", "sliding_window_view"}  # (writes through them land in their array)
 _IN_PLACE = {"add", "subtract", "multiply", "divide"}   # written ``dst += x`` when dst is the left operand
 
 

@@ -31,7 +31,11 @@ Speed and memory (the formulas stay the ones above):
   computed for Wp = W + left + right columns, the last Wp − Wo of them dropped).  Then what one
   kernel offset (p, q) reads for all the windows of an image is one contiguous run of the flattened
   image, so im2col copies, and col2im adds, long runs instead of rows of Wo numbers;
-- col2im adds kh·kw slices, one per kernel offset, into the same windows view im2col reads.
+- col2im adds kh·kw slices, one per kernel offset, into the same windows view im2col reads; with
+  stride 1 and no more channels in g than in x, ∂L/∂x is computed instead as what it also is, a
+  convolution of g with the flipped kernels (``_flipped_geometry``): a matmul, and no adds;
+- ∂L/∂w is computed as its transpose, Σ_n X_nγ g_nγᵀ, the product BLAS does faster for these shapes;
+- a 1×1 kernel with stride 1 and no padding needs no copy: its windows view is x itself.
 
 Banners: the geometry and the array helpers; the Functions; the function forms.
 """
@@ -205,7 +209,10 @@ def _flipped_geometry(geom):
 
 
 def _flipped_kernels(weight, G):
-    """w (O, C/G, kh, kw) → w' (C, O/G, kh, kw), w'[γ·C/G + c, o, p, q] = w[γ·O/G + o, c, kh − 1 − p, kw − 1 − q]."""
+    """w (O, C/G, kh, kw) → w' (C, O/G, kh, kw):
+
+        w'[γ·C/G + c, o, p, q] = w[γ·O/G + o, c, kh − 1 − p, kw − 1 − q]
+    """
     O, Cg, kh, kw = weight.shape
     swapped = weight.reshape(G, O // G, Cg, kh, kw).swapaxes(1, 2)
     return swapped[:, :, :, ::-1, ::-1].reshape(G * Cg, O // G, kh, kw)

@@ -51,7 +51,11 @@ class _Pool:
         return np.full_like(like, fill, shape=like.shape[:2] + shape)
 
     def canvas(self, x, fill):
-        """x (N, C, H, W) on a canvas of ``fill``, at (top, left) = padding."""
+        """x (N, C, H, W) on a canvas of ``fill``, at (top, left) = padding; x itself when there is no padding
+        and every window lies inside x (speed only: no copy)."""
+        if self.padding == (0, 0) and all((o - 1) * s + d * (k - 1) + 1 <= n for n, o, k, s, d in
+                                          zip(self.size, self.out_size, self.kernel, self.stride, self.dilation)):
+            return x
         out = self.blank(x, fill)
         (ph, pw), (H, W) = self.padding, self.size
         out[:, :, ph:ph + H, pw:pw + W] = x
@@ -64,6 +68,13 @@ class _Pool:
         for p in range(kh):
             for q in range(kw):
                 yield p, q, slice(p * dh, p * dh + (Ho - 1) * sh + 1, sh), slice(q * dw, q * dw + (Wo - 1) * sw + 1, sw)
+
+    @property
+    def tiles(self):
+        """Whether the windows tile the plane: side by side (stride = kernel, no dilation, no padding), and
+        covering all of it."""
+        return (self.stride == self.kernel and self.dilation == (1, 1) and self.padding == (0, 0)
+                and all(o * k == n for n, o, k in zip(self.size, self.out_size, self.kernel)))
 
     def crop(self, canvas):
         (ph, pw), (H, W) = self.padding, self.size
@@ -156,9 +167,13 @@ class AvgPool2dTranspose(Function):
     def forward(ctx, g, pool, divisor):
         ctx.pool, ctx.divisor = pool, divisor
         share = (g / divisor).astype(g.dtype, copy=False)
+        if pool.tiles:  # speed only: no window overlaps another, so each element gets its one window's share
+            (kh, kw) = pool.kernel
+            return np.repeat(np.repeat(share, kh, axis=2), kw, axis=3)
         canvas = pool.blank(g, 0)
         for _, _, rows, cols in pool.offsets():
-            canvas[:, :, rows, cols] += share
+            window = canvas[:, :, rows, cols]  # (a view: the add lands in canvas)
+            window += share
         return pool.crop(canvas)
 
     @staticmethod
@@ -312,6 +327,8 @@ def _avg_pool(op, dims, input, kernel_size, stride, padding, ceil_mode, count_in
         raise ValueError(f"{op}: divisor must be not zero (divisor_override=0); pass None to divide by the window size")
     x = x if x.dtype.kind == "f" else x.float()
     divisor = _avg_divisor(pool, count_include_pad, divisor_override)
+    if np.ndim(divisor):  # x's dtype, so that float32 stays float32; one number when all windows have the same
+        divisor = divisor.flat[0].item() if np.all(divisor == divisor.flat[0]) else divisor.astype(x.dtype)
     return _unbatch(AvgPool2d.apply(x, pool=pool, divisor=divisor), dims, unbatched)
 
 

@@ -21,6 +21,7 @@ product with a constant (out, in) matrix M whose rows hold the two weights 1 −
 
 Banners: pad; interpolate.
 """
+import functools
 import math
 
 import numpy as np
@@ -144,6 +145,13 @@ def _nearest_index(n, out, scale, exact, two_d):
 
 def _linear_matrix(n, out, scale, align_corners, dtype):
     """M (out, n): row i holds the weights 1 − λ and λ of the two input elements around output i's source."""
+    return internal.wrap(_linear_array(n, out, scale, align_corners, np.dtype(dtype)))
+
+
+@functools.lru_cache(maxsize=64)
+def _linear_array(n, out, scale, align_corners, dtype):
+    """``_linear_matrix``'s array, made once per arguments and read-only: every call uses the same array,
+    which a compiled step (``tinygrad_lr.compile``) then sees as one constant, not a new array each call."""
     i = np.arange(out, dtype=np.float64)
     if align_corners:
         src = i * ((n - 1) / (out - 1)) if out > 1 else np.zeros(out)
@@ -156,7 +164,9 @@ def _linear_matrix(n, out, scale, align_corners, dtype):
     m = np.zeros((out, n))
     np.add.at(m, (np.arange(out), left), 1 - lam)   # (add: left = right at the last element)
     np.add.at(m, (np.arange(out), right), lam)
-    return internal.wrap(m.astype(dtype))
+    m = m.astype(dtype)
+    m.flags.writeable = False
+    return m
 
 
 def _sizes(op, input, size, scale_factor, recompute_scale_factor):
