@@ -272,3 +272,19 @@ def test_the_same_loop_on_pytorch_lands_in_the_same_place(source):
     # different random streams and (concise) PyTorch's MSELoss without the ½: the same optimum, not the same path
     np.testing.assert_allclose(ours["w_hat"], theirs["w_hat"], atol=2e-3)
     np.testing.assert_allclose(ours["b_hat"], theirs["b_hat"], atol=2e-3)
+
+
+def test_the_facade_mse_loss_is_one_node_whose_next_functions_lead_to_the_model():
+    """PyTorch's "Neural Networks" tutorial prints loss.grad_fn, then its next_functions' first node twice."""
+    import tinygrad_lr.torch as tt
+    net = tt.nn.Sequential(tt.nn.Linear(3, 4), tt.nn.ReLU(), tt.nn.Linear(4, 2))
+    x, target = tt.randn(5, 3), tt.randn(5, 2)
+    loss = tt.nn.MSELoss()(net(x), target)
+    assert loss.grad_fn.name() == "MseLossBackward"
+    linear = loss.grad_fn.next_functions[0][0]
+    assert linear.name() == "LinearBackward" and linear.next_functions[0][0].name() == "ReLUBackward"
+    assert loss.item() == pytest.approx(((net(x) - target) ** 2).mean().item(), rel=1e-6)
+    for reduction in ("sum", "none"):
+        ours = tt.nn.functional.mse_loss(net(x), target, reduction=reduction)
+        np.testing.assert_array_equal(ours.detach().numpy(), 2 * nn.functional.mse_loss(
+            net(x), target, reduction=reduction).detach().numpy())   # bit for bit 2 × the notes' ½

@@ -78,6 +78,7 @@ class HalfSquaredError(Function):
     ∂L/∂ŷ = g · s · (ŷ − y)        ∂L/∂y = −∂L/∂ŷ
     """
     batch_rule = reduced  # vmap: element-wise ('none') on the batch, then each sample's sum or mean
+    half = 0.5            # the ½ of the notes (MseLoss, PyTorch's, has 1)
 
     @staticmethod
     def forward(ctx, input, target, reduction):
@@ -85,15 +86,26 @@ class HalfSquaredError(Function):
         diff = input - target                 # create_graph it is part of the graph
         ctx.scale = (1 / diff.size if diff.size else math.nan) if reduction == "mean" else 1  # empty: nan, as PyTorch
         if reduction == "none":
-            return 0.5 * diff * diff
-        return np.add.reduce(diff * diff, axis=None) * (0.5 * ctx.scale)  # = .sum(), without its Python wrapper
+            return ctx.half * diff * diff
+        return np.add.reduce(diff * diff, axis=None) * (ctx.half * ctx.scale)  # = .sum(), without its Python wrapper
 
     @staticmethod
     def backward(ctx, g):
         input, target = ctx.saved_tensors
-        grad = (input - target) * (g * ctx.scale)
+        grad = (input - target) * (g * (2 * ctx.half * ctx.scale))  # (2·½ = 1 exactly: the notes' (ŷ − y)·g·s)
         return (grad if ctx.needs_input_grad[0] else None,
                 -grad if ctx.needs_input_grad[1] else None)
+
+
+class MseLoss(HalfSquaredError):
+    """out = Σ(ŷ − y)² · s, PyTorch's squared error (``tinygrad_lr.torch``'s MSELoss): the same op without the ½
+
+    ∂L/∂ŷ = g · 2s · (ŷ − y)        ∂L/∂y = −∂L/∂ŷ
+
+    One node, named as PyTorch's (``loss.grad_fn`` is ``MseLossBackward``, and its ``next_functions`` lead
+    to the model, as the tutorials print).
+    """
+    half = 1.0
 
 
 # ============================================================================
@@ -521,11 +533,12 @@ def mse_loss(input, target, reduction="mean"):
     return _mse_loss(input, target, loss_args.check_reduction("MSELoss", reduction))
 
 
-def _mse_loss(input, target, reduction):
-    """``mse_loss`` for a ``reduction`` already checked (``nn.MSELoss`` checks it once, when it is made)."""
+def _mse_loss(input, target, reduction, op=HalfSquaredError):
+    """``mse_loss`` for a ``reduction`` already checked (``nn.MSELoss`` checks it once, when it is made);
+    ``op=MseLoss`` for PyTorch's, without the ½ (tinygrad_lr.torch)."""
     loss_args.same_shape("MSELoss", input, target)
     input, target = loss_args.floats("MSELoss", input, target)
-    return HalfSquaredError.apply(input, target, reduction=reduction)
+    return op.apply(input, target, reduction=reduction)
 
 
 def _elementwise(op, input, target, reduction, loss):

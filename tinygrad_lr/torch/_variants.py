@@ -17,7 +17,7 @@ from tinygrad_lr.core.tensor import Tensor
 TABLE = [
     (("nn.MSELoss", "nn.functional.mse_loss"),
      "½·mean((ŷ − y)²); `'sum'`: ½·Σ(ŷ − y)², `'none'`: ½(ŷ − y)²",
-     "mean((ŷ − y)²), Σ(ŷ − y)², (ŷ − y)²: PyTorch's, computed as 2 × ours",
+     "mean((ŷ − y)²), Σ(ŷ − y)², (ŷ − y)²: PyTorch's: the same fused op with 1 in place of ½ (one node, `MseLossBackward`)",
      "the lecture notes' ½ cancels the 2 of the derivative, so backward gives their ∂ℓ/∂w = Xᵀ(Xw + b − y)/n; "
      "with PyTorch's loss the same `lr` takes twice the step"),
     (("autograd.Function",),
@@ -30,27 +30,28 @@ TABLE = [
 
 
 # ---- nn.MSELoss and F.mse_loss without the ½ ---------------------------------------------------------
-# Ours × 2, not a second squared-error op: 2·x only changes the exponent, so it is exact. The value is
-# bit for bit that of a fused op without the ½, and so is the gradient: Mul's backward doubles g
-# (exact), then the fused op's backward (ŷ − y)·g/n runs. The price is one more node (MulBackward).
+# The same fused op with 1 in place of ½ (nn.functional.MseLoss): one node, as PyTorch's, so that
+# loss.grad_fn.next_functions leads to the model as the tutorials print it.  2·½ = 1 exactly, so its value
+# and gradient are bit for bit 2 × ours.
 
 class MSELoss(_nn.MSELoss):
     """PyTorch's mean squared error, ℓ = 1/n · Σᵢ (ŷᵢ − yᵢ)²  — without the ½ of ``tinygrad_lr.nn.MSELoss``.
 
-    ∂ℓ/∂ŷ = 2(ŷ − y)/n.  ``'sum'``: Σ(ŷ − y)², ``'none'``: (ŷ − y)² element-wise.  Computed as
-    2 × ``tinygrad_lr.nn.MSELoss`` (exact: a product by 2), with its arguments and shape checks.
+    ∂ℓ/∂ŷ = 2(ŷ − y)/n.  ``'sum'``: Σ(ŷ − y)², ``'none'``: (ŷ − y)² element-wise.  The arguments and
+    shape checks are ``tinygrad_lr.nn.MSELoss``'s.
     """
 
     _door = "tinygrad_lr.torch.nn"  # (using this and tinygrad_lr.nn.MSELoss in one program warns, once)
 
     def forward(self, input, target):
-        return 2 * super().forward(input, target)
+        return _nn.functional._mse_loss(input, target, self.reduction, _nn.functional.MseLoss)
 
 
-def mse_loss(input, target, *args, **kwargs):
-    """PyTorch's ``F.mse_loss``: mean((ŷ − y)²), = 2 × ``tinygrad_lr.nn.functional.mse_loss`` (same arguments)."""
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """PyTorch's ``F.mse_loss``: mean((ŷ − y)²), without the ½ of ``tinygrad_lr.nn.functional.mse_loss``."""
     _nn.loss.squared_error_used(MSELoss._door)
-    return 2 * _nn.functional.mse_loss(input, target, *args, **kwargs)
+    reduction = _nn.loss_args.reduction("MSELoss", size_average, reduce, reduction)
+    return _nn.functional._mse_loss(input, target, reduction, _nn.functional.MseLoss)
 
 
 # ---- autograd.Function on Tensors -------------------------------------------------------------------
