@@ -324,7 +324,97 @@ fit(3, model, F.cross_entropy, opt, train_dl, valid_dl)
 print(accuracy(model(x_train), y_train))
 '''
 
-PROGRAMS = {"parameters": PARAMETERS, "custom_layers": CUSTOM_LAYERS, "files_and_devices": FILES_AND_DEVICES,
+CONVOLUTIONS = '''
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+def xcorr(img, ker):                     # the cross-correlation a conv layer computes, by loops
+    kh, kw = ker.shape
+    out = torch.zeros((img.shape[0] - kh + 1, img.shape[1] - kw + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = (img[r:r + kh, c:c + kw] * ker).sum()
+    return out
+
+img = torch.arange(12.0).reshape(3, 4)
+print(xcorr(img, torch.tensor([[1.0, 0.0], [0.0, -1.0]])))
+layer = nn.Conv2d(1, 1, kernel_size=2, bias=False)
+with torch.no_grad():
+    layer.weight.copy_(torch.tensor([[[[1.0, 0.0], [0.0, -1.0]]]]))
+print(torch.allclose(layer(img[None, None])[0, 0], xcorr(img, layer.weight[0, 0])))
+
+stripes = torch.ones((5, 7))
+stripes[:, 3:5] = 0                       # learn the vertical-edge kernel [1, -1] from its output
+edges = xcorr(stripes, torch.tensor([[1.0, -1.0]])).reshape(1, 1, 5, 6)
+learner = nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False)
+with torch.no_grad():
+    learner.weight.copy_(torch.tensor([[[[0.5, 0.1]]]]))
+for step in range(8):
+    err = ((learner(stripes.reshape(1, 1, 5, 7)) - edges) ** 2).sum()
+    learner.zero_grad()
+    err.backward()
+    learner.weight.data[:] -= 0.01 * learner.weight.grad
+    if step % 2 == 1:
+        print(f'step {step + 1}: squared error {err:.2f}')
+print(learner.weight.data.reshape(-1))
+
+x = torch.rand(size=(1, 1, 9, 9))
+for kw in [dict(kernel_size=3, padding=1), dict(kernel_size=(5, 3), padding=(2, 1)),
+           dict(kernel_size=3, padding=1, stride=2), dict(kernel_size=(3, 4), padding=(0, 2), stride=(2, 3)),
+           dict(kernel_size=3, padding='same', dilation=2)]:
+    print(kw, nn.Conv2d(1, 2, **kw)(x).shape)
+
+chans = torch.stack([img, img + 1, img * 2])              # 3 input channels
+kers = torch.tensor([[[1.0, 2.0], [0.0, 1.0]]]).repeat(3, 1, 1)
+by_hand = sum(xcorr(c, k) for c, k in zip(chans, kers))
+print(torch.allclose(F.conv2d(chans[None], kers[None])[0, 0], by_hand), by_hand.shape)
+pointwise = torch.arange(6.0).reshape(2, 3, 1, 1)          # a 1 x 1 conv mixes channels: a matmul
+print(torch.allclose(F.conv2d(chans[None], pointwise)[0], (pointwise.reshape(2, 3) @ chans.reshape(3, -1)).reshape(2, 3, 4)))
+
+grid = torch.arange(25, dtype=torch.float32).reshape(1, 1, 5, 5)
+print(nn.MaxPool2d(2)(grid), nn.AvgPool2d(2, stride=1)(grid).shape)
+print(nn.MaxPool2d(3, stride=2, padding=1)(torch.cat((grid, -grid), 1)))
+print(nn.MaxPool2d((2, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True)(grid))
+print(F.adaptive_avg_pool2d(grid, (2, 3)))
+
+def norm_channels(x, eps=1e-5):          # batch norm by hand, training mode
+    mu = x.mean(dim=(0, 2, 3), keepdim=True)
+    var = ((x - mu) ** 2).mean(dim=(0, 2, 3), keepdim=True)
+    return (x - mu) / torch.sqrt(var + eps)
+feats = torch.arange(2 * 3 * 2 * 2, dtype=torch.float32).reshape(2, 3, 2, 2) ** 0.5
+bn = nn.BatchNorm2d(3)
+print(torch.allclose(bn(feats), norm_channels(feats), atol=1e-5))
+print(bn.running_mean, bn.running_var, bn.num_batches_tracked)
+bn.eval()
+print(bn(feats)[1, 2])
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride=1):
+        super().__init__()
+        self.a = nn.Conv2d(cin, cout, 3, padding=1, stride=stride, bias=False)
+        self.na = nn.BatchNorm2d(cout)
+        self.b = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.nb = nn.BatchNorm2d(cout)
+        self.skip = nn.Conv2d(cin, cout, 1, stride=stride) if stride != 1 or cin != cout else nn.Identity()
+    def forward(self, x):
+        y = self.nb(self.b(F.relu(self.na(self.a(x)))))
+        y += self.skip(x)
+        return F.relu(y)
+
+net = nn.Sequential(nn.Conv2d(1, 8, 5, stride=2, padding=2), nn.BatchNorm2d(8), nn.ReLU(),
+                    nn.MaxPool2d(3, 2, 1), Block(8, 8), Block(8, 16, 2), nn.AdaptiveAvgPool2d(1),
+                    nn.Flatten(), nn.Linear(16, 10))
+print(net[4])
+h = torch.rand(size=(2, 1, 40, 40))
+for layer in net:
+    h = layer(h)
+    print(type(layer).__name__, tuple(h.shape))
+print(sum(p.numel() for p in net.parameters()), [k for k in net.state_dict() if k.startswith('5.')][:4])
+'''
+
+
+PROGRAMS = {"parameters": PARAMETERS, "convolutions": CONVOLUTIONS, "custom_layers": CUSTOM_LAYERS, "files_and_devices": FILES_AND_DEVICES,
             "numerical_stability": NUMERICAL_STABILITY, "nn_really": NN_REALLY}
 
 
