@@ -8,6 +8,7 @@ when the call raises).  With it a model becomes a function of its parameters, wh
 ``vmap(grad(loss), in_dims=(None, 0, 0))(params, X, y)`` with ``loss`` calling ``functional_call``.
 """
 from ..core.tensor import Tensor
+from ..ops.shapes import stack
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):
@@ -86,3 +87,37 @@ def _swap(owner, attr, value):
     if attr in owner.__dict__ or registry is owner._parameters:  # a parameter is also a plain attribute (module.py)
         owner.__dict__[attr] = value
     return old
+
+
+def stack_module_state(models):
+    """The parameters and buffers of M models of one class, stacked: ``(params, buffers)``, two dicts
+    {name: tensor of shape (M, *shape)}, for an ensemble run with ``vmap`` (PyTorch's ``torch.func``).
+
+        params, buffers = stack_module_state(models)
+        out = vmap(lambda p, b, x: functional_call(base, (p, b), (x,)), in_dims=(0, 0, None))(params, buffers, x)
+
+    The stacked parameters are new leaves (``requires_grad`` as the models' own): an optimizer can train them,
+    and the models' tensors are not touched.
+    """
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if len({type(m) for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class, got "
+                           + ", ".join(sorted({type(m).__name__ for m in models})))
+    if len({m.training for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode "
+                           "(call .train() or .eval() on all of them).")
+
+    def stacked(named, leaf):
+        tables = [dict(named(m)) for m in models]
+        out = {}
+        for name, first in tables[0].items():
+            try:
+                value = stack([t[name].detach() for t in tables])
+            except (KeyError, ValueError, RuntimeError) as e:
+                raise RuntimeError(f"stack_module_state: {name!r} is not in every model with one shape: {e}") from None
+            out[name] = value.requires_grad_(first.requires_grad) if leaf else value
+        return out
+
+    return (stacked(lambda m: m.named_parameters(), True), stacked(lambda m: m.named_buffers(), False))
