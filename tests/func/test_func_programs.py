@@ -2,6 +2,7 @@
 same float64 weights: Jacobians of a tanh layer (by rows of autograd.grad, vmap(vjp), jacrev, jacfwd), Hessians
 three ways, a batch of Jacobians and Hessians by vmap, Hessian-vector products by jvp(grad), and an ensemble of
 models run at once with stack_module_state + functional_call + vmap."""
+import copy
 from functools import partial
 
 import numpy as np
@@ -87,7 +88,7 @@ def test_an_ensemble_runs_at_once_with_stack_module_state_and_vmap(torch):
     def run(lib, models, data):
         params, buffers = lib.func.stack_module_state(models)
         assert all(p.is_leaf and p.requires_grad for p in params.values())
-        call = partial(lib.func.functional_call, models[0])
+        call = partial(lib.func.functional_call, copy.deepcopy(models[0]).to('meta'))  # a skeleton
 
         def fmodel(p, b, x):
             return call((p, b), (x,))

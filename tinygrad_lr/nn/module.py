@@ -351,11 +351,17 @@ class Module:
         return self
 
     def to(self, *args, dtype=None, **kwargs):
-        """Convert the floating-point parameters and buffers to ``dtype`` in place; ``to('cpu')`` does nothing."""
-        check_device(kwargs.get("device"), "Module.to")
+        """Convert the floating-point parameters and buffers to ``dtype`` in place; ``to('cpu')`` does nothing.
+
+        ``to('meta')`` does nothing either: there are no meta tensors here, and PyTorch programs make a meta
+        module only as the skeleton that ``func.functional_call`` fills with other tensors (model ensembling).
+        """
+        if kwargs.get("device") != "meta":
+            check_device(kwargs.get("device"), "Module.to")
         for a in args:
             if isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
-                check_device(a, "Module.to")  # 'cpu' is fine; 'cuda' gets an error that says why
+                if a != "meta":
+                    check_device(a, "Module.to")  # 'cpu' is fine; 'cuda' gets an error that says why
                 continue
             dtype = a
         if dtype is None:
@@ -411,6 +417,9 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected state_dict to be dict-like, got {type(state_dict).__name__}")
+        for path, module in self.named_modules():  # a lazy module (lazy.py) first takes its sizes from the checkpoint
+            if hasattr(module, "_load_sizes"):
+                module._load_sizes(state_dict, f"{path}." if path else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]

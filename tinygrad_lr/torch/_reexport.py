@@ -11,7 +11,7 @@ from tinygrad_lr.core.function import Function
 
 # submodules of ours that are PyTorch's too (torch.nn.init, torch.utils.data ...), reached through the fallback
 _PYTORCH_MODULES = {"nn", "functional", "init", "utils", "data", "optim", "lr_scheduler", "autograd", "linalg",
-                    "func", "cuda", "backends", "accelerator", "jit", "fft", "special", "distributions"}
+                    "func", "parameter", "cuda", "backends", "accelerator", "jit", "fft", "special", "distributions"}
 
 
 def _public(name, value):
