@@ -44,6 +44,7 @@ def fallback(source, name):
                 if _public(attr, value) or isinstance(value, ModuleType) and attr in _PYTORCH_MODULES:
                     return value
         raise AttributeError(f"module {name!r} has no attribute {attr!r} (nor has {source.__name__!r}): "
-                             "tinygrad_lr has PyTorch's API from linear models through MLPs, character models and "
-                             "a small GPT; docs/porting.md lists what does not port")
+                             "tinygrad_lr has PyTorch's API from linear models through MLPs, character models, "
+                             "a small GPT, convolutional networks and torch.func; docs/porting.md lists what does "
+                             "not port")
     return __getattr__
