@@ -6,37 +6,12 @@ import numpy as np
 import pytest
 
 import tinygrad_lr
+from _squares import Square, SquareNo2
 from tinygrad_lr.autograd import Function, GradcheckError, gradcheck, gradgradcheck
 
 
 def t(values, requires_grad=True):
     return tinygrad_lr.tensor(values, dtype=tinygrad_lr.float64, requires_grad=requires_grad)
-
-
-class Square(Function):
-    """out = x²        ∂L/∂x = g · 2x"""
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * 2 * x
-
-
-class SquareWrong(Function):
-    """out = x²        ∂L/∂x = g · x   (wrong: the 2 is missing)"""
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * x
 
 
 class ScaledProduct(Function):
@@ -93,7 +68,7 @@ def test_passes_a_right_function():
 
 def test_catches_a_wrong_function_and_names_input_element_values_and_tolerance():
     with pytest.raises(GradcheckError) as info:
-        gradcheck(SquareWrong.apply, (t(X),))
+        gradcheck(SquareNo2.apply, (t(X),))
     text = str(info.value)
     assert isinstance(info.value, RuntimeError)
     assert text.startswith("gradcheck: Jacobian mismatch for output 0 with respect to input 0,\n")  # PyTorch's
@@ -108,7 +83,7 @@ def test_catches_a_wrong_function_and_names_input_element_values_and_tolerance()
 
 def test_raise_exception_false_warns_and_returns_false():
     with pytest.warns(UserWarning, match=r"Jacobian mismatch for output 0 with respect to input 0,"):
-        assert gradcheck(SquareWrong.apply, (t(X),), raise_exception=False) is False
+        assert gradcheck(SquareNo2.apply, (t(X),), raise_exception=False) is False
 
 
 def test_names_the_input_and_the_element_among_several():
@@ -157,7 +132,7 @@ def test_several_outputs():
     assert gradcheck(f, (t(X),))
 
     def g(x):
-        return x * 2, SquareWrong.apply(x).sum()
+        return x * 2, SquareNo2.apply(x).sum()
     with pytest.raises(GradcheckError, match=r"Jacobian mismatch for output 1 with respect to input 0,\noutput 1 has shape \(\)"):
         gradcheck(g, (t(X),))
 

@@ -9,35 +9,10 @@ import pytest
 
 import tinygrad_lr
 from tinygrad_lr import nn
+from _squares import Square, SquareNo2
 from tinygrad_lr.autograd import Function, GradcheckError, gradcheck
 from tinygrad_lr.autograd.localize import localize
 from tinygrad_lr.check import check_gradients, check_module
-
-
-class Square(Function):
-    """y = x²   ∂L/∂x = 2x·g  (right: it stands after the wrong one, nearer the output)"""
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * 2 * x
-
-
-class SquareNo2(Function):
-    """y = x²   ∂L/∂x = x·g  (wrong: the 2 is missing)"""
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * x
 
 
 class RowMeanNo1n(Function):
