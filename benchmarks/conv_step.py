@@ -26,6 +26,19 @@ OMP/OPENBLAS/MKL_NUM_THREADS set before NumPy loads.  Each round runs every cont
 step, then times ``--steps`` steps one by one; the report gives medians and 10th percentiles per step
 and the ratios of the medians to PyTorch's (the target: compiled within 1.5× of PyTorch).
 
+Warm-up: 3 untimed steps per contender; 40 for the compiled one.  compile records the step twice (two
+recordings must agree) before it replays a program, and its safety net (``verify=True``, the default)
+runs the 2nd, 4th, 8th, 16th and 32nd replays eagerly beside the program, so those steps cost more than
+an eager one; after 40 calls the next such check is the 64th replay (one step of a long run, which the
+median ignores).
+
+glibc's malloc: arrays above its mmap threshold are mapped fresh and unmapped when freed, and freed heap
+memory above its trim threshold goes back to the system, so a step pays again for the pages of its large
+temporaries.  Raising both (``MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000 python
+benchmarks/conv_step.py``) keeps that memory in the process for the next step.  It acts on every contender
+alike (PyTorch's CPU tensors come from malloc too), so the comparison stays fair; it is not set by
+default, so the numbers are what a user gets without it.
+
 Memory: the peak of NumPy's allocations during one eager step (``tracemalloc``, which NumPy reports
 its buffers to), above what is allocated before it, against the size of the activations: the input
 and the output of every module the forward pass calls (forward hooks), plus the residual sum.
@@ -51,6 +64,8 @@ import tinygrad_lr  # noqa: E402
 import tinygrad_lr.torch as facade  # noqa: E402
 
 N_BATCHES = 4
+WARMUP = 3            # untimed steps before the rounds
+COMPILED_WARMUP = 40  # ... for the compiled step: 2 recordings, then past the safety net's checks (see the docstring)
 TARGET = 1.5        # compiled / torch
 MEMORY_TARGET = 2.0  # peak / activations
 
@@ -176,8 +191,8 @@ def case(name, rounds, steps, batch, torch):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # compile's fallback warning: reported below instead
-        for step, b in contenders.values():
-            for i in range(3):                             # warm-up: compile records its program here
+        for name, (step, b) in contenders.items():
+            for i in range(COMPILED_WARMUP if name == "compiled" else WARMUP):
                 step(*b[i % N_BATCHES])
         times = timed_rounds(contenders, rounds, steps)
 

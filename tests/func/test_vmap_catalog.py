@@ -27,20 +27,14 @@ BATCH = 3
 ONE_EXAMPLE = settings(max_examples=2, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
                        suppress_health_check=list(HealthCheck))  # (no shrinking: the failing example as drawn)
 
-# The Functions of the files other work owns (convolutions, pooling, resizing, the normalisation modules) may
-# have no batch rule yet: vmap runs them in its loop fallback, which must still be right (and warn).
-_OTHERS = ("functional_conv", "functional_pool", "functional_resize", "normalization", "sparse")
+# The Functions of the files other work owns (the normalisation modules, sparse) may have no batch rule yet: vmap
+# runs them in its loop fallback, which must still be right (and warn).  The convolutions, pools, pad and
+# interpolate have their rules: they must not loop.
+_OTHERS = ("normalization", "sparse")
 LOOPED = {name for module in _OTHERS if importlib.util.find_spec(f"tinygrad_lr.nn.{module}")
           for name, value in vars(importlib.import_module(f"tinygrad_lr.nn.{module}")).items()
           if isinstance(value, type) and issubclass(value, Function)}
-
-# Max pooling finds its indices on the arrays, outside a Function, in a file other work owns
-# (nn/functional_pool.py): under vmap those see the whole batch as one sample, until that file batches them.
-NOT_BATCHED_YET = {"max_pool2d kernel 3, stride 2, padding 1, ceil_mode", "max_pool1d kernel 2, dilation 2",
-                   "adaptive_max_pool2d to (3, 4) (overlapping windows)", "max_pool2d 2x2",
-                   "max_pool2d dilation 2, stride 1, kernel (2, 3)", "max_pool1d kernel 3, stride 2, padding 1"}
-CASES = [pytest.param(op, marks=pytest.mark.xfail(reason="nn/functional_pool.py: indices found outside a Function"))
-         if op.name in NOT_BATCHED_YET else op for op in CATALOG]
+CASES = CATALOG
 
 # Ops whose result has a shape that depends on the values (a mask picked by the data): no batch can hold
 # them; vmap must say so (PyTorch raises too).

@@ -18,6 +18,8 @@ a rewrite of the call into calls of the ordinary primitive on the physical array
 - element-wise (``elementwise``): line the operands up — a dim for each level, of size 1 where an operand
   has none, and size-1 dims to pad each sample to the result's number of dims — then apply the op once;
 - along axes (``along_axes``: sum, amax, cumsum, softmax ...): shift each axis past the batch dims;
+- on a stack of images (``into_first_dim``: pooling, unfold, a convolution with one weight): the batch dims
+  join the images' N;
 - movement, indexing, joining and matmul: their own rules, next to them in ``primitives/``.
 
 So the graph records only ordinary ops on physical arrays: the one engine and every backward run
@@ -263,6 +265,17 @@ def along_axes(cls, args, kwargs):
     nb, ndim = len(x._levels), x._data.ndim - len(x._levels)
     kwargs = dict(kwargs, axis=shift(kwargs.get("axis"), nb, ndim))
     return tag(run(cls, *args, **kwargs), x._levels)
+
+
+def into_first_dim(cls, args, kwargs):
+    """The rule of an op on a stack of images (N, …) that treats each image by itself (pooling, unfold, a
+    convolution with one weight): the batch dims join N, the op runs once on B·N images, and they come back
+    out of the result's first dim.  Only the first argument may be batched."""
+    x = args[0]
+    order, sizes, n = x._levels, batch_sizes(x), logical_shape(x)[0]
+    folded = run(primitives.Reshape, x, shape=(-1,) + logical_shape(x)[1:])
+    out = run(cls, folded, *args[1:], **kwargs)
+    return tag(run(primitives.Reshape, out, shape=tuple(sizes) + (n,) + out._data.shape[1:]), order)
 
 
 def reduced(cls, args, kwargs):

@@ -37,14 +37,20 @@ Speed and memory (the formulas stay the ones above):
 - ∂L/∂w is computed as its transpose, Σ_n X_nγ g_nγᵀ, the product BLAS does faster for these shapes;
 - a 1×1 kernel with stride 1 and no padding needs no copy: its windows view is x itself.
 
-Banners: the geometry and the array helpers; the Functions; the function forms.
+Under vmap (``tinygrad_lr.func``) the three run once for the whole batch: the samples join N when they
+share the weight, and with a weight per sample (per-sample gradients: ``vmap(grad(loss))``) they make a
+grouped convolution, B·G groups, one weight and one weight gradient per sample (``_conv_batch_rule``).
+
+Banners: the geometry and the array helpers; vmap's batch rule; the Functions; the function forms.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..core import batching
 from ..core.function import Function
+from ..core.primitives import Reshape
 from .functional import _check_tensor
 from .functional_layers import _same_dtype
 
@@ -219,6 +225,57 @@ def _flipped_kernels(weight, G):
 
 
 # ============================================================================
+# vmap: the batch rule of the three convolutions
+# ============================================================================
+def _into_channels(t, order, sizes):
+    """Images t (B…, N, C, H, W) (a stride-0 view where t has no batch dim) as (N, B·C, H, W): the channels
+    of sample b are b·C … b·C + C − 1."""
+    t = batching.expand(t, order, sizes)
+    moved = batching.move_front(t, len(order), 1)                              # (N, B…, C, H, W)
+    shape = batching.array_shape(moved)
+    return batching.run(Reshape, moved, shape=(shape[0], -1) + shape[len(order) + 2:])
+
+
+def _out_of_channels(out, order, sizes):
+    """``_into_channels`` undone: (N, B·O, Ho, Wo) as the batched (B…, N, O, Ho, Wo)."""
+    N, _, *rest = batching.array_shape(out)
+    split = batching.run(Reshape, out, shape=(N,) + tuple(sizes) + (-1,) + tuple(rest))
+    return batching.tag(batching.move_front(split, 1, len(order)), order)
+
+
+def _stacked(t, order, sizes):
+    """A weight (B…, O, …), one per sample, as one stack (B·O, …); None stays None."""
+    if t is None:
+        return None
+    t = batching.expand(t, order, sizes)
+    return batching.run(Reshape, t, shape=(-1,) + batching.array_shape(t)[len(order) + 1:])
+
+
+def _conv_batch_rule(cls, args, kwargs):
+    """vmap of Conv2d(x, w, b), ConvTranspose2d(g, w) and Conv2dWeightGrad(x, g): one call for the batch.
+
+    - w (and b) the same for every sample: the batch dims join N, one convolution of B·N images
+      (``batching.into_first_dim``);
+    - w per sample (grad's view of a shared weight inside vmap is one: the weight stacked with stride 0),
+      and always for Conv2dWeightGrad (whose result is a weight gradient per sample): a grouped
+      convolution.  The images become (N, B·C, H, W), the weights (B·O, C/G, kh, kw), and B·G groups pair
+      sample b's channels with sample b's kernels only; the B·O channels (or kernels) of the result are
+      split back into the B samples.  So each sample gets its own weight, and its own weight gradient.
+    """
+    if cls is not Conv2dWeightGrad and not any(isinstance(a, batching.Batched) for a in args[1:]):
+        return batching.into_first_dim(cls, args, kwargs)
+    order, sizes = batching.union(args)
+    grouped = replace(kwargs["geom"], groups=kwargs["geom"].groups * int(np.prod(sizes)))
+    if cls is Conv2dWeightGrad:
+        x, g = (_into_channels(a, order, sizes) for a in args)
+        out = batching.run(cls, x, g, geom=grouped)                               # (B·O, C/G, kh, kw)
+        return batching.tag(batching.run(Reshape, out, shape=tuple(sizes) + (-1,) + batching.array_shape(out)[1:]), order)
+    stacks = [_stacked(a, order, sizes) for a in args[1:]]                       # the weight, and Conv2d's bias
+    out = batching.run(cls, _into_channels(args[0], order, sizes), *stacks, geom=grouped)
+    return _out_of_channels(out, order, sizes)
+
+
+# ============================================================================
 # the Functions
 # ============================================================================
 class Conv2d(Function):
@@ -230,7 +287,10 @@ class Conv2d(Function):
     x (N, C, H, W), w (O, C/G, kh, kw), b (O,) or None; ``geom`` is the window geometry (``_Geometry``).
     Primitive, not a composition (unfold, matmul, reshape): the graph keeps x and w, not the column
     matrix, which is kh·kw times the size of x; backward builds the columns again.
+    vmap: see ``_conv_batch_rule`` (the batch joins N, or a grouped convolution when w is per sample).
     """
+    batch_rule = _conv_batch_rule
+
     @staticmethod
     def forward(ctx, x, weight, bias, geom):
         ctx.geom = geom
@@ -256,8 +316,10 @@ class ConvTranspose2d(Function):
 
     ∂L/∂g = Conv2d(h, w)        ∂L/∂w = Conv2dWeightGrad(h, g)        (h = ∂L/∂out)
 
-    (PyTorch's ``conv_transpose2d`` of g with w is this op.)
+    (PyTorch's ``conv_transpose2d`` of g with w is this op.)  vmap: see ``_conv_batch_rule``.
     """
+    batch_rule = _conv_batch_rule
+
     @staticmethod
     def forward(ctx, g, weight, geom):
         ctx.geom = geom
@@ -293,7 +355,10 @@ class Conv2dWeightGrad(Function):
 
     The columns here are the exact ones, never the wide layout's: its extra columns would multiply
     values of x by zeros of g, and 0 · ∞ is NaN.
+    vmap: see ``_conv_batch_rule`` (a grouped convolution: a weight gradient per sample).
     """
+    batch_rule = _conv_batch_rule
+
     @staticmethod
     def forward(ctx, x, g, geom):
         ctx.geom = geom
@@ -316,7 +381,10 @@ class Unfold(Function):
     """out[n, (c, p, q), (i, j)] = x_pad[n, c, i·s + p·d, j·s + q·d]: im2col, (N, C·kh·kw, Ho·Wo)
 
     ∂L/∂x = Fold(g): each column's gradient added back to the window it came from (col2im).
+    vmap: the batch dims join N (``batching.into_first_dim``).
     """
+    batch_rule = batching.into_first_dim
+
     @staticmethod
     def forward(ctx, x, geom):
         ctx.geom = geom
@@ -333,7 +401,10 @@ class Fold(Function):
     the padding then cut off; cols (N, C·kh·kw, Ho·Wo), out (N, C, H, W)
 
     ∂L/∂cols = Unfold(g): fold is unfold's adjoint (⟨fold(a), b⟩ = ⟨a, unfold(b)⟩).
+    vmap: the batch dims join N (``batching.into_first_dim``).
     """
+    batch_rule = batching.into_first_dim
+
     @staticmethod
     def forward(ctx, cols, geom):
         ctx.geom = geom

@@ -124,6 +124,27 @@ class LayerNorm(Function):
                 g.reshape(rows).sum(axis=0) if ctx.needs_input_grad[2] else None)
 
 
+def _channel_sums(a, b=None):
+    """Σ a (or Σ a·b) over every dim but 1, one number per channel: a (N, C, …) viewed as (N, C, P) and summed by
+    einsum, which is several times faster than ``sum(axis=(0, 2, 3))`` here (speed only)."""
+    a3 = a.reshape(a.shape[0], a.shape[1], -1)
+    return np.einsum("ncp->c", a3) if b is None else np.einsum("ncp,ncp->c", a3, b.reshape(a3.shape))
+
+
+def _channel_statistics(x, eps):
+    """(x̂, 1/σ, μ, σ²) of each channel of x (N, C, …): μ = Σx/n, σ² = Σ(x − μ)²/n, x̂ = (x − μ)/√(σ² + ε);
+    1/σ, μ, σ² of shape (C,).  BatchNorm's forward on arrays (``_normalize``'s numbers, summed faster: speed
+    only)."""
+    shape = (x.shape[1],) + (1,) * (x.ndim - 2)
+    n = x.size // x.shape[1]
+    mean = _channel_sums(x) / n
+    x_hat = x - mean.reshape(shape)                 # (x − μ, scaled in place below into x̂)
+    var = _channel_sums(x_hat, x_hat) / n
+    rstd = (var + eps) ** -0.5
+    x_hat *= rstd.reshape(shape)
+    return x_hat, rstd, mean, var
+
+
 class BatchNorm(Function):
     """out = x̂ · γ + β,   x̂ = (x − μ)/√(σ² + ε),   μ, σ² the mean and (biased) variance of each channel
 
@@ -137,6 +158,10 @@ class BatchNorm(Function):
     this batch's, with the unbiased variance, as PyTorch does (they are buffers: no gradient).
 
     Fused, not a composition: the same reasons as LayerNorm (the textbook formula, one node).
+    Speed (on arrays; the formulas stay the ones above): the per-channel sums are einsum's; the two sums
+    ∂L/∂γ and ∂L/∂β need are the ones ∂L/∂x needs, since Σĝ = γ·Σg and Σ(ĝ · x̂) = γ·Σ(g · x̂), so
+    ∂L/∂x = (γ/σ) · (g − Σg/n − x̂ · Σ(g · x̂)/n), γ/σ one scale per channel.  Under create_graph the
+    backward is the same formula in array syntax, on Tensors (so it can be differentiated again).
     vmap: each sample is a batch of its own: the batch dims join the channels (statistics per sample and
     channel), and γ, β are applied after, composed.  Running statistics are not batched (PyTorch refuses too).
     """
@@ -166,28 +191,40 @@ class BatchNorm(Function):
     def forward(ctx, x, weight, bias, eps, running):
         ctx.axes, ctx.eps = (0,) + tuple(range(2, x.ndim)), eps
         ctx.channel_shape = (x.shape[1],) + (1,) * (x.ndim - 2)  # γ and β broadcast along dim 1
-        x_hat, rstd, mean, var = _normalize(x, ctx.axes, eps)
+        x_hat, rstd, mean, var = _channel_statistics(x, eps)
         if running is not None:
             running_mean, running_var, momentum = running
             n = x.size // x.shape[1]
-            running_mean[...] = momentum * mean.reshape(-1) + (1 - momentum) * running_mean
-            running_var[...] = momentum * (var.reshape(-1) * (n / (n - 1))) + (1 - momentum) * running_var
+            running_mean[...] = momentum * mean + (1 - momentum) * running_mean
+            running_var[...] = momentum * (var * (n / (n - 1))) + (1 - momentum) * running_var
         ctx.save_for_backward(x, weight)
         ctx.x_hat, ctx.rstd = x_hat, rstd  # speed only: backward on arrays reuses them
-        out = x_hat if weight is None else x_hat * weight.reshape(ctx.channel_shape)
-        return out if bias is None else out + bias.reshape(ctx.channel_shape)
+        out = x_hat * weight.reshape(ctx.channel_shape) if weight is not None else x_hat.copy()  # (x̂ stays ctx's)
+        if bias is not None:
+            out += bias.reshape(ctx.channel_shape)
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
-        if isinstance(x, np.ndarray):
-            x_hat, rstd = ctx.x_hat, ctx.rstd
-        else:  # create_graph: recomputed from x in the graph, so that it is differentiated too
-            x_hat, rstd, _, _ = _normalize(x, ctx.axes, ctx.eps)
+        need = ctx.needs_input_grad
+        if isinstance(x, np.ndarray):  # speed only: the two sums, then ∂L/∂x from them (see the docstring)
+            x_hat, n = ctx.x_hat, x.size // x.shape[1]
+            sum_g, sum_gx = _channel_sums(g), _channel_sums(g, x_hat)
+            grad_x = None
+            if need[0]:
+                scale = ctx.rstd if weight is None else weight * ctx.rstd                      # γ/σ
+                grad_x = x_hat * (-sum_gx / n).reshape(ctx.channel_shape)
+                grad_x += g
+                grad_x -= (sum_g / n).reshape(ctx.channel_shape)
+                grad_x *= scale.reshape(ctx.channel_shape)
+            return grad_x, sum_gx if need[1] else None, sum_g if need[2] else None
+        # create_graph: x̂ recomputed from x in the graph, so that it is differentiated too
+        x_hat, rstd, _, _ = _normalize(x, ctx.axes, ctx.eps)
         g_hat = g if weight is None else g * weight.reshape(ctx.channel_shape)
-        return (_normalized_backward(g_hat, x_hat, rstd, ctx.axes) if ctx.needs_input_grad[0] else None,
-                (g * x_hat).sum(axis=ctx.axes) if ctx.needs_input_grad[1] else None,
-                g.sum(axis=ctx.axes) if ctx.needs_input_grad[2] else None)
+        return (_normalized_backward(g_hat, x_hat, rstd, ctx.axes) if need[0] else None,
+                (g * x_hat).sum(axis=ctx.axes) if need[1] else None,
+                g.sum(axis=ctx.axes) if need[2] else None)
 
 
 # ============================================================================

@@ -16,6 +16,9 @@ ceil_mode, in which case a last window that would start in the bottom padding (o
 dropped: every window starts inside the input or the top padding.  The adaptive forms choose the
 windows for a given output size: window i of n → o covers ⌊i·n/o⌋ … ⌈(i + 1)·n/o⌉ − 1.
 
+Under vmap (``tinygrad_lr.func``) every Function here runs once for the batch, the batch dims joined to N;
+max pooling finds its indices on the batch's whole array (the helpers take any leading dims).
+
 Banners: the geometry; the Functions; the function forms.
 """
 import functools
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core import internal
+from ..core import batching, internal
 from ..core.function import Function
 from .functional import _check_tensor
 
@@ -43,22 +46,23 @@ class _Pool:
     out_size: tuple
 
     def blank(self, like, fill):
-        """A canvas (N, C, ·, ·) of ``fill``, big enough for the padded input and every window.
+        """A canvas (N, C, ·, ·) of ``fill`` (any leading dims: ``like``'s), big enough for the padded input and
+        every window.
 
         (full_like, not full: under tinygrad_lr.compile the tracer sees the new array, see core/capture.py.)"""
         shape = tuple(max(p + n, (o - 1) * s + d * (k - 1) + 1) for n, o, k, s, p, d in
                       zip(self.size, self.out_size, self.kernel, self.stride, self.padding, self.dilation))
-        return np.full_like(like, fill, shape=like.shape[:2] + shape)
+        return np.full_like(like, fill, shape=like.shape[:-2] + shape)
 
     def canvas(self, x, fill):
-        """x (N, C, H, W) on a canvas of ``fill``, at (top, left) = padding; x itself when there is no padding
+        """x (…, H, W) on a canvas of ``fill``, at (top, left) = padding; x itself when there is no padding
         and every window lies inside x (speed only: no copy)."""
         if self.padding == (0, 0) and all((o - 1) * s + d * (k - 1) + 1 <= n for n, o, k, s, d in
                                           zip(self.size, self.out_size, self.kernel, self.stride, self.dilation)):
             return x
         out = self.blank(x, fill)
         (ph, pw), (H, W) = self.padding, self.size
-        out[:, :, ph:ph + H, pw:pw + W] = x
+        out[..., ph:ph + H, pw:pw + W] = x
         return out
 
     def offsets(self):
@@ -94,6 +98,7 @@ def _max_pool_index(x, pool):
     """For each window, the flat index y·W + z in its (H, W) plane of its largest element (int64, (N, C, Ho, Wo)).
 
     PyTorch's rule: the first largest in the window's row-major order, and a NaN always wins (the last one).
+    Any leading dims: inside vmap x is the batch's array (B…, N, C, H, W), and the indices are the batch's.
     """
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     xp = pool.canvas(x, fill)
@@ -101,11 +106,11 @@ def _max_pool_index(x, pool):
     top, left = np.arange(Ho) * sh - ph, np.arange(Wo) * sw - pw  # each window's first row and column in x
     first_row = np.where(top < 0, top + (-top + dh - 1) // dh * dh, top)     # its first row inside x
     first_col = np.where(left < 0, left + (-left + dw - 1) // dw * dw, left)
-    index = np.zeros_like(x, np.int64, shape=x.shape[:2] + (Ho, Wo))
+    index = np.zeros_like(x, np.int64, shape=x.shape[:-2] + (Ho, Wo))
     index[...] = first_row[:, None] * W + first_col[None, :]
     best = np.full_like(x, fill, shape=index.shape)
     for p, q, rows, cols in pool.offsets():
-        v = xp[:, :, rows, cols]
+        v = xp[..., rows, cols]
         better = v > best
         if x.dtype.kind == "f":
             better |= np.isnan(v)
@@ -144,7 +149,10 @@ class AvgPool2d(Function):
 
     ``pool`` is the geometry (``_Pool``), ``divisor`` D (a number, or (Ho, Wo)).
     Primitive, not a composition (a sum of kh·kw slices): one node, and a backward of kh·kw slices.
+    vmap: the batch dims join N (``batching.into_first_dim``), as for every Function here.
     """
+    batch_rule = batching.into_first_dim
+
     @staticmethod
     def forward(ctx, x, pool, divisor):
         ctx.pool, ctx.divisor = pool, divisor
@@ -163,6 +171,8 @@ class AvgPool2dTranspose(Function):
 
     ∂L/∂g = AvgPool2d(h)     (h = ∂L/∂out)
     """
+    batch_rule = batching.into_first_dim
+
     @staticmethod
     def forward(ctx, g, pool, divisor):
         ctx.pool, ctx.divisor = pool, divisor
@@ -181,11 +191,23 @@ class AvgPool2dTranspose(Function):
         return AvgPool2d.compute(h, pool=ctx.pool, divisor=ctx.divisor)
 
 
+def _plane_batch_rule(cls, args, kwargs):
+    """vmap of GatherPlane and ScatterAddPlane: the batch dims join N, in the array and in ``index`` (found from
+    the batch's values, it has them too; an index the samples share is broadcast to them)."""
+    x, index = args[0], kwargs["index"]
+    index = np.broadcast_to(index, batching.batch_sizes(x) + index.shape[index.ndim - 4:])
+    folded = index.reshape((-1,) + index.shape[len(x._levels) + 1:])
+    return batching.into_first_dim(cls, args, dict(kwargs, index=folded))
+
+
 class GatherPlane(Function):
     """out[n, c, i, j] = x[n, c].flat[index[n, c, i, j]]   (max pooling: index is each window's largest)
 
     ∂L/∂x = ScatterAddPlane(g): each g[n, c, i, j] added to the element it was read from.
+    vmap: ``_plane_batch_rule``.
     """
+    batch_rule = _plane_batch_rule
+
     @staticmethod
     def forward(ctx, x, index):
         ctx.index, ctx.size = index, x.shape[2:]
@@ -203,6 +225,8 @@ class ScatterAddPlane(Function):
     ∂L/∂g = GatherPlane(h)      (h = ∂L/∂out)
     An element named twice gets the sum; one ``np.bincount`` over the flat indices (np.add.at is slower).
     """
+    batch_rule = _plane_batch_rule
+
     @staticmethod
     def forward(ctx, g, index, size):
         ctx.index = index
@@ -293,10 +317,10 @@ def _pool(op, x, dims, kernel_size, stride, padding, dilation, ceil_mode, extent
 def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, unbatched = _batched(op, input, dims)
     pool = _pool(op, x, dims, kernel_size, stride, padding, dilation, ceil_mode, lambda k, d: d * (k - 1) + 1)
-    index = _max_pool_index(internal.values(x), pool)
+    index = _max_pool_index(internal.values(x), pool)  # (inside vmap: the batch's, from its whole array)
     out = _unbatch(GatherPlane.apply(x, index=index), dims, unbatched)
     if return_indices:
-        return out, _unbatch(internal.wrap(index), dims, unbatched)
+        return out, _unbatch(batching.like(x, index), dims, unbatched)
     return out
 
 
@@ -417,15 +441,16 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def _adaptive_max_index(x, out_size):
-    """The flat index in the (H, W) plane of each adaptive window's first largest element, one window at a time."""
-    N, C, H, W = x.shape
+    """The flat index in the (H, W) plane of each adaptive window's first largest element, one window at a time
+    (any leading dims, as ``_max_pool_index``)."""
+    lead, (H, W) = x.shape[:-2], x.shape[-2:]
     (r0, r1), (c0, c1) = _adaptive_bounds(H, out_size[0]), _adaptive_bounds(W, out_size[1])
-    index = np.zeros_like(x, np.int64, shape=(N, C) + tuple(out_size))
+    index = np.zeros_like(x, np.int64, shape=lead + tuple(out_size))
     for i in range(out_size[0]):
         for j in range(out_size[1]):
             width = c1[j] - c0[j]
-            best = x[:, :, r0[i]:r1[i], c0[j]:c1[j]].reshape(N, C, -1).argmax(axis=2)
-            index[:, :, i, j] = (r0[i] + best // width) * W + c0[j] + best % width
+            best = x[..., r0[i]:r1[i], c0[j]:c1[j]].reshape(lead + (-1,)).argmax(axis=-1)
+            index[..., i, j] = (r0[i] + best // width) * W + c0[j] + best % width
     return index
 
 
@@ -435,7 +460,7 @@ def _adaptive_max(op, dims, input, output_size, return_indices):
     index = _adaptive_max_index(internal.values(x), (1,) + out_size if dims == 1 else out_size)
     out = _unbatch(GatherPlane.apply(x, index=index), dims, unbatched)
     if return_indices:
-        return out, _unbatch(internal.wrap(index), dims, unbatched)
+        return out, _unbatch(batching.like(x, index), dims, unbatched)
     return out
 
 

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from ..core import internal
+from ..core import batching, internal
 from ..core.function import Function
 from .functional import _check_tensor
 
@@ -38,7 +38,14 @@ class Pad(Function):
     """out = x with ``pads`` ((before, after) per dim) rows of ``value`` added, or cut where negative
 
     ∂L/∂x = Pad(g, −pads): the gradient of the added elements is dropped, that of the cut ones is 0.
+    vmap: nothing added or cut along the batch dims.
     """
+    @staticmethod
+    def batch_rule(cls, args, kwargs):
+        x = args[0]
+        pads = ((0, 0),) * len(x._levels) + tuple(kwargs["pads"])
+        return batching.tag(batching.run(cls, x, pads=pads, value=kwargs["value"]), x._levels)
+
     @staticmethod
     def forward(ctx, x, pads, value):
         ctx.pads = pads
