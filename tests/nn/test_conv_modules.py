@@ -117,7 +117,7 @@ def test_initialisation_is_uniform_within_one_over_root_fan_in(make, fan_in):
      r"padding='same' is not supported for strided convolutions"),
     (lambda: nn.Conv1d(3, 6, 5, padding_mode="zero"), ValueError,
      r"padding_mode must be one of \['zeros', 'reflect', 'replicate', 'circular'\], but got padding_mode='zero'"),
-    (lambda: nn.Conv2d(3, 6, (5, 5, 5)), ValueError, r"^Conv2d: kernel_size must be an int or a tuple of 2 ints"),
+    (lambda: nn.Conv2d(3, 6, (5, 5, 5)), ValueError, r"^Conv2d: expected kernel_size to be a single integer value or a list of 2 values"),
     (lambda: nn.Conv2d(3.0, 6, 5), TypeError, r"^Conv2d: in_channels must be an integer, got 3\.0"),
     (lambda: nn.Conv2d(3, 6, 5, dtype=tinygrad_lr.int64), TypeError, r"floating dtype"),
     (lambda: nn.Conv2d(3, 6, 5)(tinygrad_lr.randn(2, 1, 28, 28)), ValueError,

@@ -18,24 +18,12 @@ import numpy as np
 
 from ..core import dtypes
 from . import functional as F
+from .functional_conv import _tuple
 from . import init
 from .module import Module
 from .parameter import Parameter
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _tuple(op, name, value, n):
-    """An int or a sequence of n ints as a tuple of n ints (PyTorch's _single/_pair), or an error naming it."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (int(value),) * n
-    try:
-        out = tuple(int(v) for v in value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
-    if len(out) != n:
-        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    return out
 
 
 def _count(op, name, value):

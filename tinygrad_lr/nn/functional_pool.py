@@ -29,6 +29,7 @@ import numpy as np
 from ..core import batching, internal
 from ..core.function import Function
 from .functional import _check_tensor
+from .functional_conv import _as_list, _tuple as _ints
 
 
 # ============================================================================
@@ -244,25 +245,6 @@ class ScatterAddPlane(Function):
 # ============================================================================
 # the function forms
 # ============================================================================
-def _as_list(shape):
-    return "[" + ", ".join(str(n) for n in shape) + "]"
-
-
-def _ints(op, name, value, n):
-    """An int or a sequence of 1 or n ints, as a tuple of n ints."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (int(value),) * n
-    try:
-        values = tuple(int(v) for v in value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
-    if len(values) == 1:
-        return values * n
-    if len(values) != n:
-        raise ValueError(f"{op}: {name} must be a single int or a tuple of {n} ints, got {name}={value!r}")
-    return values
-
-
 def _batched(op, input, dims):
     """(N, C, H, W) from (N, C, H, W) or (C, H, W) — (N, C, 1, L) from (N, C, L) or (C, L) for the 1-d
     pools — and whether the input was unbatched."""
