@@ -29,7 +29,7 @@ compiled / numpy of the 10th percentiles against the issue's target.
 """
 import os
 
-from one_thread import pin_threads  # (first: one BLAS thread for every contender, set before NumPy loads)
+from one_thread import pin_threads, torch_one_thread  # (first: one BLAS thread per contender, set before NumPy)
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
@@ -51,15 +51,6 @@ TITLES = {"mlp": "MLP 784-256-10, cross-entropy, Adam, B = 128",
           "small": "the notes' linear regression 1000 x 2, B = 10",
           "large": "linear regression 100,000 x 256, B = 1024"}
 N_BATCHES = 8
-
-
-def load_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(1)
-    return torch
 
 
 # ---- data: the batches, drawn once from a synthetic problem ------------------------------------
@@ -301,7 +292,7 @@ def main(argv=None):
     rounds = args.rounds or (3 if args.quick else 15)
     steps = args.steps or (5 if args.quick else 40)
     threads = pin_threads()
-    torch = None if args.no_torch else load_torch()
+    torch = None if args.no_torch else torch_one_thread()
     print(f"Python {platform.python_version()}, NumPy {np.__version__}"
           + (f", PyTorch {torch.__version__}" if torch else "") + f"; {threads}; {rounds} rounds × {steps} steps")
     print(f"{'workload':<12}{'contender':<10}{'median µs':>11}{'p10 µs':>9}{'/ numpy p10':>13}")

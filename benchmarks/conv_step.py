@@ -47,7 +47,7 @@ can drop; the target is a peak within 2× of them.
 """
 import os
 
-from one_thread import pin_threads  # (first: one BLAS thread for every contender, set before NumPy loads)
+from one_thread import pin_threads, torch_one_thread  # (first: one BLAS thread per contender, set before NumPy)
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
@@ -230,11 +230,7 @@ def main(argv=None):
     p.add_argument("--only", choices=list(CASES), action="append")
     args = p.parse_args(argv)
     threads = pin_threads()
-    try:
-        import torch
-        torch.set_num_threads(1)
-    except ImportError:
-        torch = None
+    torch = torch_one_thread()
     rounds = args.rounds or (2 if args.quick else 15)
     steps = args.steps or (2 if args.quick else 5)
     batch = args.batch or (16 if args.quick else None)

@@ -22,7 +22,7 @@ in the dropout-0 case the first losses are printed side by side as a check.
 """
 import os
 
-from one_thread import pin_threads  # (first: one BLAS thread for every contender, set before NumPy loads)
+from one_thread import pin_threads, torch_one_thread  # (first: one BLAS thread per contender, set before NumPy)
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
@@ -172,11 +172,7 @@ def main(argv=None):
     p.add_argument("--only", choices=["dropout", "no-dropout"], action="append")
     args = p.parse_args(argv)
     threads = pin_threads()
-    try:
-        import torch
-        torch.set_num_threads(1)
-    except ImportError:
-        torch = None
+    torch = torch_one_thread()
     rounds = args.rounds or (3 if args.quick else 30)
     steps = args.steps or (3 if args.quick else 10)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "

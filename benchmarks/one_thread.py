@@ -18,3 +18,13 @@ def pin_threads():
         return "OMP/OPENBLAS/MKL_NUM_THREADS=1"
     threadpool_limits(1)
     return "threadpoolctl (1 thread) and OMP/OPENBLAS/MKL_NUM_THREADS=1"
+
+
+def torch_one_thread():
+    """PyTorch on one thread, the contender every benchmark compares with; None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch

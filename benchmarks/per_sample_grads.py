@@ -28,7 +28,7 @@ nothing asserts on time.  Every contender's gradients are checked against NumPy'
 """
 import os
 
-from one_thread import pin_threads  # (first: one BLAS thread for every contender, set before NumPy loads)
+from one_thread import pin_threads, torch_one_thread  # (first: one BLAS thread per contender, set before NumPy)
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
@@ -242,12 +242,7 @@ _TORCH = []
 
 def _torch():
     if not _TORCH:
-        try:
-            import torch
-            torch.set_num_threads(1)
-            _TORCH.append(torch)
-        except ImportError:
-            _TORCH.append(None)
+        _TORCH.append(torch_one_thread())
     return _TORCH[0]
 
 
