@@ -195,6 +195,16 @@ def grad(func, argnums=0, has_aux=False):
     return wrapper
 
 
+def _tensors_out(op, out):
+    """f's output flattened (its Tensors, and the structure to rebuild it), or an error if one is not a Tensor."""
+    flat, spec = _tree.flatten(out)
+    for o in flat:
+        if not isinstance(o, Tensor):
+            raise RuntimeError(f"{op}: Expected f to return Tensors (or tuples/lists/dicts of them), got "
+                               f"{type(o).__name__}")
+    return flat, spec
+
+
 # ---- vjp, jvp -------------------------------------------------------------------------------------------------
 def vjp(func, *primals, has_aux=False):
     """(f(primals), vjp_fn[, aux]): vjp_fn(v) = vᵀ ∂f/∂primals, one result per primal (a tuple).
@@ -206,11 +216,7 @@ def vjp(func, *primals, has_aux=False):
         raise RuntimeError("vjp(f, *primals): give at least one primal (an input of f to differentiate by)")
     inputs = _Inputs("vjp", primals, tuple(range(len(primals))))
     out, aux = _call("vjp", func, inputs.args, {}, has_aux)
-    flat, out_spec = _tree.flatten(out)
-    for o in flat:
-        if not isinstance(o, Tensor):
-            raise RuntimeError(f"vjp(f, *primals): Expected f to return Tensors (or tuples/lists/dicts of them), got "
-                               f"{type(o).__name__}")
+    flat, out_spec = _tensors_out("vjp(f, *primals)", out)
     keep = _outer(flat, inputs.stand)
     own = set(batching.levels(inputs.stand[0]))
 
@@ -274,11 +280,7 @@ def _jacobian(op, func, argnums, has_aux):
     def wrapper(*args, **kwargs):
         inputs = _Inputs(op, args, argnums)
         out, aux = _call(op, func, inputs.args, kwargs, has_aux)
-        flat, out_spec = _tree.flatten(out)
-        for o in flat:
-            if not isinstance(o, Tensor):
-                raise RuntimeError(f"{op}(f)(*args): Expected f to return Tensors (or tuples/lists/dicts of them), "
-                                   f"got {type(o).__name__}")
+        flat, out_spec = _tensors_out(f"{op}(f)(*args)", out)
         keep = _outer(flat, inputs.stand)
         jacobians = [inputs.structure(_rows(o, inputs.stand, keep)) for o in flat]
         jac = _tree.unflatten(jacobians, out_spec)
