@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core import dtypes
 from . import functional as F
-from .functional_conv import _tuple
+from .arguments import int_tuple
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -54,9 +54,9 @@ class _ConvNd(Module):
         if out_channels % groups:
             raise ValueError(f"{op}: out_channels must be divisible by groups, got out_channels={out_channels} and "
                              f"groups={groups}; each group makes out_channels/groups output channels")
-        self.kernel_size = _tuple(op, "kernel_size", kernel_size, n)
-        self.stride = _tuple(op, "stride", stride, n)
-        self.dilation = _tuple(op, "dilation", dilation, n)
+        self.kernel_size = int_tuple(op, "kernel_size", kernel_size, n)
+        self.stride = int_tuple(op, "stride", stride, n)
+        self.dilation = int_tuple(op, "dilation", dilation, n)
         self.padding = self._check_padding(op, padding)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{op}: padding_mode must be one of {list(_PADDING_MODES)}, but got "
@@ -82,7 +82,7 @@ class _ConvNd(Module):
                 raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
                                  f"(stride={self.stride}); give the padding as numbers, e.g. padding=k // 2")
             return padding
-        return _tuple(op, "padding", padding, self._n)
+        return int_tuple(op, "padding", padding, self._n)
 
     def reset_parameters(self):
         """W ~ kaiming_uniform_(a=√5), i.e. U(−1/√fan_in, 1/√fan_in), and b ~ U(−1/√fan_in, 1/√fan_in) (PyTorch's).

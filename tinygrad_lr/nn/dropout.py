@@ -1,5 +1,6 @@
 """``Dropout``, ``Dropout2d``: zero activations (elements, or whole channels) with probability p while training."""
 from . import functional as F
+from .arguments import check_p
 from .module import Module
 
 
@@ -23,7 +24,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        F._check_p(p)
+        check_p(p)
         self.p, self.inplace = p, inplace
 
     def forward(self, input):

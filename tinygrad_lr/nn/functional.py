@@ -19,7 +19,8 @@ lack as methods), so that ``create_graph=True`` differentiates them again.  The 
 losses' arguments, and the class targets turned into a weight matrix, are in ``loss_args``.
 
 Banners: the fused layer and loss of linear regression; activations; classification losses;
-the function forms (``F.relu`` ... ``F.huber_loss``).
+the function forms (``F.relu`` ... ``F.huber_loss``).  The other topics (dropout, the GPT layers, convolutions,
+pooling, resizing, more activations and losses) are in ``functional_*.py``, gathered here at the end.
 """
 import math
 import warnings
@@ -29,11 +30,11 @@ import numpy as np
 from ..core import Tensor
 from ..core import batching, dtypes, internal
 from ..core.batching import elementwise, reduced
-from ..ops.creation import rand
 from ..core.function import Function
 from ..ops.gathering import one_hot  # noqa: F401  (F.one_hot, as in PyTorch)
 from ..core.primitives import Abs, Erf, Exp, Log, Log1p, LogSoftmax, Reshape, Sigmoid, Softmax, Tanh
 from . import loss_args
+from .arguments import check_tensor
 
 
 # ============================================================================
@@ -390,12 +391,6 @@ class BinaryCrossEntropyWithLogits(Function):
 # ============================================================================
 # the function forms
 # ============================================================================
-def _check_tensor(op, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(x).__name__}; "
-                        "convert it with tinygrad_lr.tensor(...) or tinygrad_lr.from_numpy(...)")
-
-
 def _float(x):
     return x if x.dtype.kind == "f" else x.float()
 
@@ -415,38 +410,38 @@ def linear(input, weight, bias=None):
 
 def relu(input, inplace=False):
     """max(x, 0) element-wise; ∂ = g·[x > 0].  ``inplace`` is accepted; the result is always a new tensor."""
-    _check_tensor("relu", input)
+    check_tensor("relu", input)
     return input.relu()
 
 
 def sigmoid(input):
     """σ(x) = 1 / (1 + e⁻ˣ) element-wise; ∂ = g·σ(x)(1 − σ(x))."""
-    _check_tensor("sigmoid", input)
+    check_tensor("sigmoid", input)
     return input.sigmoid()
 
 
 def tanh(input):
     """tanh x element-wise; ∂ = g·(1 − tanh² x)."""
-    _check_tensor("tanh", input)
+    check_tensor("tanh", input)
     return input.tanh()
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope·x (see ``LeakyReLU``); ``inplace`` is accepted, the result is new."""
-    _check_tensor("leaky_relu", input)
+    check_tensor("leaky_relu", input)
     return LeakyReLU.apply(_float(input), float(negative_slope))
 
 
 def gelu(input, approximate="none"):
     """x·Φ(x), Φ the standard normal CDF; approximate='tanh' uses PyTorch's tanh formula (see ``GELU``)."""
-    _check_tensor("gelu", input)
+    check_tensor("gelu", input)
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELU.apply(_float(input), approximate)
 
 
 def _softmax_dim(op, input, dim):
-    _check_tensor(op, input)
+    check_tensor(op, input)
     if dim is not None:
         return dim
     warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to include dim=X "
@@ -464,60 +459,6 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log softmax(x)ᵢ = xᵢ − log Σⱼ e^xⱼ along ``dim`` (``Tensor.log_softmax``)."""
     dim = _softmax_dim("log_softmax", input, dim)
     return input.log_softmax(dim, dtype=dtype)
-
-
-def _check_p(p):
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-
-
-def dropout(input, p=0.5, training=True, inplace=False):
-    """h' = h · m / (1 − p) with m ~ Bernoulli(1 − p) element-wise in training; h itself otherwise.
-
-    Each element is zeroed with probability p and the others are scaled by 1/(1 − p), so the
-    expected value is unchanged: E[h'] = h.  The mask comes from the seeded generator
-    (``tinygrad_lr.manual_seed``); p = 1 zeroes everything.  ∂L/∂h = g · m / (1 − p).
-    ``inplace`` is accepted; the result is always a new tensor.
-    """
-    _check_p(p)
-    _check_tensor("dropout", input)
-    if not training or p == 0 or input.numel() == 0:
-        return input
-    dt = input.dtype if input.dtype.kind == "f" else dtypes.float32
-    u = rand(*input.shape, dtype=dtypes.float64)  # (inside vmap: a draw per sample, if vmap's randomness says so)
-    keep = internal.values(u) >= p  # P(keep) = 1 − p
-    mask = np.zeros(keep.shape, dt) if p == 1 else (keep / (1 - p)).astype(dt)
-    return input * batching.like(u, mask)  # one Mul: its backward is g · mask
-
-
-def dropout2d(input, p=0.5, training=True, inplace=False, *, _op="dropout2d"):
-    """h'[n, c] = h[n, c] · m[n, c] / (1 − p), one m ~ Bernoulli(1 − p) per (sample, channel), in training.
-
-    Channel dropout for convolutional feature maps: the mask has shape (N, C, 1, 1) for (N, C, H, W) and
-    is broadcast over the map, so a channel is kept or zeroed as a whole.  ∂L/∂h = g · m / (1 − p) (one
-    Mul, whose backward broadcasts the mask again).  A 3-d input is (N, C, L), as in PyTorch, with its
-    warning.  ``inplace`` is accepted; the result is always a new tensor.
-    """
-    _check_p(p)
-    _check_tensor(_op, input)
-    if not training or p == 0 or input.numel() == 0:
-        return input
-    if input.ndim < 2:
-        raise ValueError(f"{_op}: feature dropout needs at least 2 dims (N, C, ...), got shape "
-                         f"{tuple(input.shape)}; use nn.Dropout to drop single elements")
-    if input.ndim == 3:
-        warnings.warn(f"{_op} got a 3-d input: like PyTorch it takes it as (N, C, L) and drops each channel's "
-                      "L values together (1-d channel dropout), not as one unbatched image (C, H, W); for an "
-                      "image use x.unsqueeze(0)", UserWarning, stacklevel=3)
-    elif input.ndim != 4:
-        warnings.warn(f"{_op} got a {input.ndim}-d input: it drops channels of 4-d inputs (N, C, H, W); "
-                      "for other shapes use nn.Dropout", UserWarning, stacklevel=3)
-    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    dt = input.dtype if input.dtype.kind == "f" else dtypes.float32
-    u = rand(*shape, dtype=dtypes.float64)
-    keep = internal.values(u) >= p  # P(keep) = 1 − p
-    mask = np.zeros(keep.shape, dt) if p == 1 else (keep / (1 - p)).astype(dt)
-    return input * batching.like(u, mask)
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -682,7 +623,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         pos_weight=loss_args.constant(op, "pos_weight", pos_weight, input), reduction=reduction)
 
 
-# the layers of a small GPT (embedding, layer_norm, batch_norm, attention) live in their own file
+# dropout and dropout2d (functional_dropout); the layers of a small GPT (embedding, layer_norm, batch_norm,
+# attention: functional_layers).  These files import from nothing of this one (the shared argument checks are
+# in arguments.py), so the imports run one way: this file gathers them.
+from .functional_dropout import dropout, dropout2d  # noqa: E402,F401
 from .functional_layers import batch_norm, embedding, layer_norm, scaled_dot_product_attention  # noqa: E402,F401
 # convolutions, unfold / fold (functional_conv); pooling (functional_pool); pad, interpolate (functional_resize)
 from .functional_conv import conv1d, conv2d, fold, unfold  # noqa: E402,F401

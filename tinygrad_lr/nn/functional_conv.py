@@ -51,7 +51,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..core import batching
 from ..core.function import Function
 from ..core.primitives import Reshape
-from .functional import _check_tensor
+from .arguments import as_list, check_tensor, int_tuple
 from .functional_layers import _same_dtype
 
 
@@ -419,26 +419,6 @@ class Fold(Function):
 # ============================================================================
 # the function forms
 # ============================================================================
-def _as_list(shape):
-    return "[" + ", ".join(str(n) for n in shape) + "]"
-
-
-def _tuple(op, name, value, n):
-    """An int or a sequence of n ints, as a tuple of n ints (PyTorch's rule for stride, kernel_size, ...)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (int(value),) * n
-    try:
-        values = tuple(int(v) for v in value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
-    if len(values) == 1:
-        return values * n
-    if len(values) != n:
-        raise ValueError(f"{op}: expected {name} to be a single integer value or a list of {n} values to match "
-                         f"the {n}-d op, but got {name}={list(values)}")
-    return values
-
-
 def _conv_padding(op, padding, kernel, stride, dilation):
     """((lo, hi), …) per spatial dim from an int, a tuple, 'valid' (none) or 'same' (output size = input size)."""
     n = len(kernel)
@@ -452,7 +432,7 @@ def _conv_padding(op, padding, kernel, stride, dilation):
                              f"{stride}); use stride=1, or give the padding as an int")
         # d·(k − 1) zeros in all, half before; an even kernel's odd one goes at the end, as in PyTorch
         return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
-    pads = _tuple(op, "padding", padding, n)
+    pads = int_tuple(op, "padding", padding, n)
     if any(p < 0 for p in pads):
         raise ValueError(f"{op}: negative padding is not supported (padding={padding}); to crop the input, "
                          "slice it first")
@@ -468,22 +448,22 @@ def _check_conv_input(op, dims, input, weight):
     spatial = ("L",) if dims == 1 else ("H", "W")
     fix = ""
     if input.ndim == dims:
-        fix = (f"; for one sample with one channel use x.unsqueeze(0) (shape {_as_list((1,) + tuple(input.shape))}"
+        fix = (f"; for one sample with one channel use x.unsqueeze(0) (shape {as_list((1,) + tuple(input.shape))}"
                f" is (C, {', '.join(spatial)})), and x.unsqueeze(0).unsqueeze(0) for a batch of one")
     raise ValueError(f"{op}: Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {op}, but got input "
-                     f"of size: {_as_list(input.shape)}; the layout is (N, C, {', '.join(spatial)}) with weight "
-                     f"of shape {_as_list(weight.shape)}{fix}")
+                     f"of size: {as_list(input.shape)}; the layout is (N, C, {', '.join(spatial)}) with weight "
+                     f"of shape {as_list(weight.shape)}{fix}")
 
 
 def _check_conv_shapes(op, dims, x, weight, bias, groups, unbatched):
     """PyTorch's checks of the weight, the channels and the bias, with the fix."""
     if weight.ndim != dims + 2:
         raise ValueError(f"{op}: weight must be {dims + 2}-d (out_channels, in_channels/groups, "
-                         f"{'kL' if dims == 1 else 'kH, kW'}), got weight of size {_as_list(weight.shape)}")
+                         f"{'kL' if dims == 1 else 'kH, kW'}), got weight of size {as_list(weight.shape)}")
     O, Cg = weight.shape[:2]
     if O % groups:
         raise ValueError(f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-                         f"but got weight of size {_as_list(weight.shape)} instead; out_channels must be a "
+                         f"but got weight of size {as_list(weight.shape)} instead; out_channels must be a "
                          "multiple of groups")
     C = x.shape[1]
     if C != Cg * groups:
@@ -497,12 +477,12 @@ def _check_conv_shapes(op, dims, x, weight, bias, groups, unbatched):
             fix += ("; a 3-d input is one unbatched sample (C, H, W): a batch of one-channel images (N, H, W) "
                     "needs x.unsqueeze(1)" if dims == 2 else "; a 2-d input is one sample (C, L): a batch of "
                     "one-channel signals (N, L) needs x.unsqueeze(1)")
-        raise ValueError(f"{op}: Given groups={groups}, weight of size {_as_list(weight.shape)}, expected "
-                         f"input{_as_list(shown)} to have {Cg * groups} channels, but got {C} channels "
+        raise ValueError(f"{op}: Given groups={groups}, weight of size {as_list(weight.shape)}, expected "
+                         f"input{as_list(shown)} to have {Cg * groups} channels, but got {C} channels "
                          f"instead; {fix}")
     if bias is not None and (bias.ndim != 1 or bias.shape[0] != O):
-        raise ValueError(f"{op}: Given weight of size {_as_list(weight.shape)}, expected bias to be 1-dimensional "
-                         f"with {O} elements, but got bias of size {_as_list(bias.shape)} instead")
+        raise ValueError(f"{op}: Given weight of size {as_list(weight.shape)}, expected bias to be 1-dimensional "
+                         f"with {O} elements, but got bias of size {as_list(bias.shape)} instead")
 
 
 def _check_window_fits(op, geom, dims):
@@ -518,11 +498,11 @@ def _check_window_fits(op, geom, dims):
 
 def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
     """conv1d and conv2d: check, lift a 1-d convolution to a 2-d one of height 1, run ``Conv2d``."""
-    _check_tensor(op, input)
-    _check_tensor(op, weight)
+    check_tensor(op, input)
+    check_tensor(op, weight)
     if bias is not None:
-        _check_tensor(op, bias)
-    stride, dilation = _tuple(op, "stride", stride, dims), _tuple(op, "dilation", dilation, dims)
+        check_tensor(op, bias)
+    stride, dilation = int_tuple(op, "stride", stride, dims), int_tuple(op, "dilation", dilation, dims)
     if any(s <= 0 for s in stride):
         raise ValueError(f"{op}: non-positive stride is not supported (stride={stride}); use stride >= 1")
     if any(d <= 0 for d in dilation):
@@ -570,16 +550,16 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _batched(op, input, ndim, layout):
     """input with its batch dim (an unbatched one gains it), and whether it was unbatched."""
-    _check_tensor(op, input)
+    check_tensor(op, input)
     if input.ndim not in (ndim - 1, ndim):
         raise ValueError(f"{op}: Input Error: Only unbatched ({ndim - 1}D) or batched ({ndim}D) input Tensors are "
-                         f"supported (got {input.ndim}D, shape {_as_list(input.shape)}); the layout is {layout}")
+                         f"supported (got {input.ndim}D, shape {as_list(input.shape)}); the layout is {layout}")
     return (input.unsqueeze(0), True) if input.ndim == ndim - 1 else (input, False)
 
 
 def _fold_geometry(op, kernel_size, dilation, padding, stride, size):
-    kernel, dilation = _tuple(op, "kernel_size", kernel_size, 2), _tuple(op, "dilation", dilation, 2)
-    padding, stride = _tuple(op, "padding", padding, 2), _tuple(op, "stride", stride, 2)
+    kernel, dilation = int_tuple(op, "kernel_size", kernel_size, 2), int_tuple(op, "dilation", dilation, 2)
+    padding, stride = int_tuple(op, "padding", padding, 2), int_tuple(op, "stride", stride, 2)
     for name, values, low in (("kernel_size", kernel, 1), ("dilation", dilation, 1), ("stride", stride, 1),
                               ("padding", padding, 0)):
         if any(v < low for v in values):
@@ -597,9 +577,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     x, unbatched = _batched(op, input, 4, "(N, C, H, W)")
     geom = _fold_geometry(op, kernel_size, dilation, padding, stride, tuple(x.shape[2:]))
     if any(n < 1 for n in geom.out_size):
-        raise ValueError(f"{op}: Given input with spatial size {_as_list(x.shape[2:])}, kernel_size="
+        raise ValueError(f"{op}: Given input with spatial size {as_list(x.shape[2:])}, kernel_size="
                          f"{geom.kernel}, dilation={geom.dilation}, padding={tuple(p for p, _ in geom.padding)}, "
-                         f"calculated shape of the array of sliding blocks as {_as_list(geom.out_size)}, but its "
+                         f"calculated shape of the array of sliding blocks as {as_list(geom.out_size)}, but its "
                          "components must be at least one; use a smaller kernel or more padding")
     out = Unfold.apply(x if x.dtype.kind == "f" else x.float(), geom=geom)
     return out.squeeze(0) if unbatched else out
@@ -613,7 +593,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """
     op = "fold"
     x, unbatched = _batched(op, input, 3, "(N, C·kh·kw, L)")
-    geom = _fold_geometry(op, kernel_size, dilation, padding, stride, _tuple(op, "output_size", output_size, 2))
+    geom = _fold_geometry(op, kernel_size, dilation, padding, stride, int_tuple(op, "output_size", output_size, 2))
     kh, kw = geom.kernel
     blocks = geom.out_size
     if x.shape[1] % (kh * kw):

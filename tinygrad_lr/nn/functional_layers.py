@@ -22,7 +22,8 @@ from ..core import Tensor
 from ..core import batching, dtypes, internal
 from ..core.function import Function
 from ..core.primitives import Index, IndexAdd, Permute, Reshape
-from .functional import _check_tensor, dropout
+from .arguments import check_tensor
+from .functional_dropout import dropout
 
 
 # ============================================================================
@@ -296,7 +297,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     ∂L/∂weight[j] = Σ of the output gradients of the positions where input is j (a scatter-add).
     """
     op = "embedding"
-    _check_tensor(op, weight)
+    check_tensor(op, weight)
     if weight.ndim != 2:
         raise ValueError(f"{op}: weight must be 2-d (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
     if sparse:
@@ -371,7 +372,7 @@ def _shape_tuple(op, normalized_shape):
                         f"got {normalized_shape!r}") from None
 
 
-def _as_list(shape):
+def as_list(shape):
     return "[" + ", ".join(str(n) for n in shape) + "]"
 
 
@@ -382,18 +383,18 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     have that shape.  The variance is the biased one (divided by n), as in PyTorch.
     """
     op = "layer_norm"
-    _check_tensor(op, input)
+    check_tensor(op, input)
     shape = _shape_tuple(op, normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
-        raise ValueError(f"{op}: Given normalized_shape={_as_list(shape)}, expected input with shape "
-                         f"[*, {', '.join(str(n) for n in shape)}], but got input of size{_as_list(input.shape)}; "
+        raise ValueError(f"{op}: Given normalized_shape={as_list(shape)}, expected input with shape "
+                         f"[*, {', '.join(str(n) for n in shape)}], but got input of size{as_list(input.shape)}; "
                          "normalized_shape must be the last dims of the input: LayerNorm(n_embd) for input of "
                          "shape (B, T, n_embd)")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != shape:
             raise ValueError(f"{op}: Expected {name} to be of same shape as normalized_shape, but got {name} of "
-                             f"shape {_as_list(t.shape)} and normalized_shape = {_as_list(shape)}")
+                             f"shape {as_list(t.shape)} and normalized_shape = {as_list(shape)}")
     input, weight, bias = _same_dtype(input if input.dtype.kind == "f" else input.float(), weight, bias)
     return LayerNorm.apply(input, weight, bias, axes=tuple(range(input.ndim - k, input.ndim)), eps=eps)
 
@@ -419,7 +420,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
       out = (x − running_mean)/√(running_var + ε) · weight + bias.
     """
     op = "batch_norm"
-    _check_tensor(op, input)
+    check_tensor(op, input)
     if input.ndim < 2:
         raise ValueError(f"{op}: expected input of shape (N, C) or (N, C, L, ...), got shape {tuple(input.shape)}")
     if training and input.numel() // input.shape[1] == 1:
@@ -479,7 +480,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     """
     op = "scaled_dot_product_attention"
     for t in (query, key, value):
-        _check_tensor(op, t)
+        check_tensor(op, t)
     if min(query.ndim, key.ndim, value.ndim) < 2 or key.shape[-1] != query.shape[-1] or \
             value.shape[-2] != key.shape[-2]:
         raise ValueError(f"{op}: expected query (…, L, E), key (…, S, E) and value (…, S, Ev), got shapes "
@@ -495,7 +496,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         attn_mask = internal.wrap(np.tril(np.ones((L, S), dtype=bool)))
     if attn_mask is not None:
-        _check_tensor(op, attn_mask)
+        check_tensor(op, attn_mask)
         if attn_mask.dtype == np.bool_:
             scores = scores.masked_fill(attn_mask.logical_not(), -math.inf)
         else:

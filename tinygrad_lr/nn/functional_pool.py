@@ -28,8 +28,7 @@ import numpy as np
 
 from ..core import batching, internal
 from ..core.function import Function
-from .functional import _check_tensor
-from .functional_conv import _as_list, _tuple as _ints
+from .arguments import as_list, check_tensor, int_tuple
 
 
 # ============================================================================
@@ -248,12 +247,12 @@ class ScatterAddPlane(Function):
 def _batched(op, input, dims):
     """(N, C, H, W) from (N, C, H, W) or (C, H, W) — (N, C, 1, L) from (N, C, L) or (C, L) for the 1-d
     pools — and whether the input was unbatched."""
-    _check_tensor(op, input)
+    check_tensor(op, input)
     if input.ndim not in (dims + 1, dims + 2) or input.numel() == 0:
         layout = "(N, C, L) or (C, L)" if dims == 1 else "(N, C, H, W) or (C, H, W)"
         fix = "; add the channel dim with x.unsqueeze(0)" if input.ndim == dims else ""
         raise ValueError(f"{op}: non-empty {dims + 1}D or {dims + 2}D (batch mode) tensor expected for input, got "
-                         f"shape {_as_list(input.shape)}; the layout is {layout}{fix}")
+                         f"shape {as_list(input.shape)}; the layout is {layout}{fix}")
     x = input.unsqueeze(0) if input.ndim == dims + 1 else input
     return (x.unsqueeze(2) if dims == 1 else x), input.ndim == dims + 1
 
@@ -268,10 +267,10 @@ def _pool(op, x, dims, kernel_size, stride, padding, dilation, ceil_mode, extent
 
     ``extent(k, d)`` is the window's size along a dim (k for average pooling, d·(k − 1) + 1 for max
     pooling): the padding may be at most half of it, so that every window holds an element of x."""
-    kernel = _ints(op, "kernel_size", kernel_size, dims)
+    kernel = int_tuple(op, "kernel_size", kernel_size, dims)
     empty = stride is None or isinstance(stride, (tuple, list)) and len(stride) == 0  # PyTorch's default: the kernel
-    stride = kernel if empty else _ints(op, "stride", stride, dims)
-    padding, dilation = _ints(op, "padding", padding, dims), _ints(op, "dilation", dilation, dims)
+    stride = kernel if empty else int_tuple(op, "stride", stride, dims)
+    padding, dilation = int_tuple(op, "padding", padding, dims), int_tuple(op, "dilation", dilation, dims)
     if any(k <= 0 for k in kernel):
         raise ValueError(f"{op}: kernel_size must be greater than zero, but got kernel_size={kernel}")
     if any(s <= 0 for s in stride):

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core import batching, internal
 from ..core.function import Function
-from .functional import _check_tensor
+from .arguments import check_tensor
 
 
 # ============================================================================
@@ -100,7 +100,7 @@ def pad(input, pad, mode="constant", value=None):
     ∂L/∂x: the gradient of every output element goes to the input element it came from (summed).
     """
     op = "pad"
-    _check_tensor(op, input)
+    check_tensor(op, input)
     pads = _pad_amounts(op, input, pad)
     for d, (n, (lo, hi)) in enumerate(zip(input.shape, pads)):
         if n + lo + hi < 0:
@@ -211,7 +211,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     scale = in/out, or 1/scale_factor when it was given (unless recompute_scale_factor=True).
     """
     op = "interpolate"
-    _check_tensor(op, input)
+    check_tensor(op, input)
     modes = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
     if mode not in modes or input.ndim not in (3, 4, 5):
         raise ValueError(f"{op}: Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the "
