@@ -24,7 +24,9 @@ The files, one idea each (as PyTorch's ``torch/nn/modules``):
   backward is the hand-derived formula (linear, ½-MSE, cross entropy, NLL, BCE, BCE with logits);
   ``functional_layers``: those of a small GPT (embedding, layer_norm, batch_norm, attention);
   ``functional_activations``: elu, softplus, hardswish, prelu, ...; ``functional_losses``: kl_div,
-  poisson_nll_loss, the margin losses, cosine_similarity, pairwise_distance;
+  poisson_nll_loss, the margin losses, cosine_similarity, pairwise_distance; ``functional_dropout``: dropout,
+  dropout2d; ``functional_conv``, ``functional_pool``, ``functional_resize``: convolutions and unfold/fold,
+  pooling, pad and interpolate; ``arguments``: the argument checks they share;
 - ``init``: fill parameters (``normal_``, ``uniform_``, ``kaiming_uniform_``, ``xavier_normal_``,
   ``calculate_gain``, ...).
 """
