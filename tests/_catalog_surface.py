@@ -45,6 +45,16 @@ def _spread(shape):
     return (np.random.default_rng(5).permutation(n) * 0.0151 + 0.0023).reshape(shape)
 
 
+def _diag_embed(x, k, dim1, dim2):
+    """out[..., i, i + k] = x[..., i], the two new dims moved to (dim1, dim2): by loops, for the test."""
+    n = x.shape[-1]
+    m = n + abs(k)
+    out = np.zeros(x.shape[:-1] + (m, m))
+    for i in range(n):
+        out[..., i if k >= 0 else i - k, i + k if k >= 0 else i] = x[..., i]
+    return np.moveaxis(out, (-2, -1), (dim1, dim2))
+
+
 def _untied(lib, x):
     return x + lib.tensor(_spread(tuple(x.shape))).to(x.dtype)
 
@@ -110,6 +120,11 @@ STRUCTURE = [
     Op("diag of a matrix", lambda lib, x: lib.diag(x), np.diag, _M),
     Op("diag(1) of a matrix", lambda lib, x: x.diag(1), lambda x: np.diag(x, 1), _M),
     Op("diag(-1) of a matrix", lambda lib, x: x.diag(-1), lambda x: np.diag(x, -1), _M),
+    Op("diag_embed of a batch of vectors", lambda lib, x: lib.diag_embed(x), lambda x: _diag_embed(x, 0, -2, -1), _M),
+    Op("diag_embed(1, 0, 2) of a batch", lambda lib, x: x.diag_embed(1, 0, 2), lambda x: _diag_embed(x, 1, 0, 2),
+       fixed(((2, 3),))),
+    Op("diag_embed(-2, -1, 0) of a vector", lambda lib, x: x.diag_embed(-2, -1, 0),
+       lambda x: _diag_embed(x, -2, -1, 0), _V),
     Op("triu", lambda lib, x: x.triu(), np.triu, _M),
     Op("triu(1) batched", lambda lib, x: lib.triu(x, 1), lambda x: np.triu(x, 1), fixed(((2, 3, 4),))),
     Op("tril", lambda lib, x: lib.tril(x), np.tril, SQUARE),

@@ -107,7 +107,8 @@ logical_and, logical_or, logical_xor, logical_not = (
     _method(n) for n in ("logical_and", "logical_or", "logical_xor", "logical_not"))
 bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (
     _method(n) for n in ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"))
-narrow, roll, diag, triu, tril, trace = (_method(n) for n in ("narrow", "roll", "diag", "triu", "tril", "trace"))
+narrow, roll, diag, diag_embed, triu, tril, trace = (_method(n) for n in ("narrow", "roll", "diag", "diag_embed", "triu",
+                                                                             "tril", "trace"))
 cumprod, diff, unique, count_nonzero, median = (
     _method(n) for n in ("cumprod", "diff", "unique", "count_nonzero", "median"))
 

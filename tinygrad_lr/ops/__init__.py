@@ -11,7 +11,7 @@ file with its functions and a class of Tensor methods that call them:
 - ``shapes``: reshape, transpose, expand, cat, stack, split, narrow, roll ... (views);
 - ``indexing``: ``x[i]`` and ``x[i] = v``; ``gathering``: gather, scatter, masked_fill, sort, topk;
 - ``inplace``: ``+=``, ``add_``, ``zero_``, ``exp_`` ... and the rules that keep them safe;
-- ``matrices``: diag, triu/tril, trace, meshgrid, einsum;
+- ``matrices``: diag, diag_embed, triu/tril, trace, meshgrid, einsum;
 - ``counting``: histogram, histc, bincount, unique, count_nonzero, median, all/any;
 - ``creation``: tensor, zeros, randn, multinomial ...;
 - ``out``: PyTorch's ``out=`` keyword; ``legacy``: ``FloatTensor`` and friends.

@@ -1,8 +1,10 @@
-"""Matrix structure: diagonals (``diag``), triangles (``triu``/``tril``), ``trace``, grids (``meshgrid``) and ``einsum``.
+"""Matrix structure: diagonals (``diag``, ``diag_embed``), triangles (``triu``/``tril``), ``trace``, grids
+(``meshgrid``) and ``einsum``.
 
 Every one is a composition of primitives already in ``core/primitives``, so none has a backward of its own:
 
 - ``diag`` of a matrix picks the diagonal (``Index``); of a vector it scatters it into zeros (``IndexAdd``);
+  ``diag_embed`` multiplies a batch of vectors by a shifted identity;
 - ``triu``/``tril`` keep a triangle with ``where`` (not x · mask: 0 · inf is nan); ``trace`` sums the diagonal;
 - ``meshgrid`` reshapes each vector along its own dim and expands it (``Expand``: the gradient sums back);
 - ``einsum`` takes diagonals and sums, then contracts pairs of operands with one batched matmul each.
@@ -19,6 +21,7 @@ from ..core.operators import matmul, reduce_sum
 from ..core.primitives import Expand, Index, IndexAdd, Permute, Reshape
 from ..core.tensor import Tensor
 from .arithmetic import where
+from .shapes import cat
 
 
 # ---- diagonals and triangles -----------------------------------------------------------------
@@ -39,6 +42,35 @@ def diag(x, diagonal=0):
         return Index.apply(x, index=_diagonal_index(*x.shape, k))
     raise RuntimeError(f"diag: expects a vector (1-d) or a matrix (2-d), got shape {tuple(x.shape)}; "
                        "for batches use diagonal-free ops such as x * eye(n)")
+
+
+def diag_embed(x, offset=0, dim1=-2, dim2=-1):
+    """Each vector of x's last dim put on diagonal ``offset`` of a square matrix, the matrix in dims
+    (dim1, dim2) of the result: out[..., i, i + k] = x[..., i].  Composed: x padded with |k| zeros on one
+    side to m = n + |k| entries, times the m × m identity shifted by k (out[i, j] = x_p[j] · [j − i = k]),
+    then the two new dims moved; the gradient is the diagonal again (Mul, Cat, Permute)."""
+    k = int(offset)
+    if x.ndim < 1:
+        raise RuntimeError(f"diag_embed: expects a tensor with at least 1 dimension, got shape {tuple(x.shape)}")
+    out_ndim = x.ndim + 1
+    d1, d2 = (d + out_ndim if d < 0 else d for d in (dim1, dim2))
+    if not (0 <= d1 < out_ndim and 0 <= d2 < out_ndim) or d1 == d2:
+        raise IndexError(f"diag_embed: dim1={dim1} and dim2={dim2} must be two different dims of the "
+                         f"{out_ndim}-d result (in -{out_ndim} … {out_ndim - 1})")
+    n = x.shape[-1]
+    m = n + abs(k)
+    if k:
+        zeros = x.new_zeros(tuple(x.shape[:-1]) + (abs(k),))
+        x = cat((zeros, x) if k > 0 else (x, zeros), -1)
+    eye = Tensor._make(np.eye(m, k=k, dtype=x.dtype if x.dtype.kind in "fc" else np.float64))
+    out = x.unsqueeze(-2) * eye                      # (…, m, m): row i, column j holds x_p[j] where j − i = k
+    if x.dtype.kind not in "fc":
+        out = out.to(x.dtype)
+    rest = [d for d in range(out_ndim) if d not in (d1, d2)]
+    order = [0] * out_ndim                           # where each dim of the result comes from
+    for source, target in zip(list(range(out_ndim - 2)) + [out_ndim - 2, out_ndim - 1], rest + [d1, d2]):
+        order[target] = source
+    return out.permute(*order)
 
 
 def triangle(op, x, diagonal=0):
@@ -195,6 +227,10 @@ class MatricesMethods:
     def diag(self, diagonal=0):
         """A vector put on diagonal k of a square matrix, or the diagonal k of a matrix."""
         return diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        """The last dim's vectors put on diagonal ``offset`` of matrices in dims (dim1, dim2)."""
+        return diag_embed(self, offset, dim1, dim2)
 
     def triu(self, diagonal=0):
         """The upper triangle (on and above diagonal k) of the last two dims; zeros below."""
