@@ -259,22 +259,38 @@ class CrossEntropy(Function):
 
     Fused, not a composition (log_softmax, then nll_loss): one node instead of a chain of
     four, and the backward is the hand formula, softmax minus the target.
+
+    Speed only (the same bits): log softmax and softmax come from one e^(Z − max), and softmax is kept
+    for the backward; given ``index`` = y where A = onehot(y), ℓᵢ = −log softmax(Zᵢ)_yᵢ is picked, not
+    summed, and Σ_c A[i, c] = 1 is not multiplied.
     """
     batch_rule = _class_rows  # vmap: every sample's rows as rows of one batch (see there)
 
     @staticmethod
-    def forward(ctx, input, target, reduction, divisor):
-        ctx.save_for_backward(input, target)
+    def forward(ctx, input, target, reduction, divisor, index=None):
         _scale(ctx, reduction, divisor)
-        return _reduce(-_weighted_sum(target, LogSoftmax.compute(input, axis=1)), reduction, divisor)
+        shifted = input - input.max(axis=1, keepdims=True, initial=-np.inf)  # LogSoftmax's and Softmax's formulas
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        log_p = shifted - np.log(total)
+        p = e / total if ctx.needs_input_grad[:1] == (True,) else None  # (only when backward will need it)
+        ctx.save_for_backward(input, target, p)
+        ctx.onehot = index is not None
+        if index is None:
+            return _reduce(-_weighted_sum(target, log_p), reduction, divisor)
+        return _reduce(-log_p[np.arange(index.shape[0]), index], reduction, divisor)
 
     @staticmethod
     def backward(ctx, g):
-        input, target = ctx.saved_tensors
+        input, target, p = ctx.saved_tensors
         g = _per_element(ctx, g)
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
-            grad_input = (Softmax.compute(input, axis=1) * target.sum(axis=1, keepdims=True) - target) * g
+            if not isinstance(input, np.ndarray):  # create_graph=True: softmax as a function of Z in the graph
+                p = Softmax.compute(input, axis=1)
+            if not ctx.onehot:
+                p = p * target.sum(axis=1, keepdims=True)
+            grad_input = (p - target) * g
         if ctx.needs_input_grad[1]:
             grad_target = -LogSoftmax.compute(input, axis=1) * g
         return grad_input, grad_target
@@ -558,8 +574,9 @@ def _class_loss(fn, op, input, target, weight, ignore_index, reduction, label_sm
         raise TypeError(f"{op}: target must be class indices (int64), got {dtypes.dtype_name(target.dtype)} of shape "
                         f"{tuple(target.shape)}; convert it with y.long() (for class probabilities use "
                         "cross_entropy)")
-    input, a, divisor, unbatched = loss_args.class_targets(op, input, target, weight, ignore_index, label_smoothing)
-    out = fn.apply(input, a, reduction=reduction, divisor=divisor)
+    input, a, divisor, unbatched, y = loss_args.class_targets(op, input, target, weight, ignore_index, label_smoothing)
+    index = {} if fn is NLL or y is None else {"index": y}  # A = onehot(y): see CrossEntropy (speed only)
+    out = fn.apply(input, a, reduction=reduction, divisor=divisor, **index)
     return out.reshape(()) if unbatched and reduction == "none" else out
 
 

@@ -15,6 +15,10 @@ either into one matrix A of the input's shape (N, C, d₁, …), so both losses 
 
 and 'mean' divides by D: Σᵢ w_yᵢ over the rows not ignored for indices (their number without
 weights), the number of rows N·d₁·… for probabilities — PyTorch's rule in both cases.
+
+The common case — input (N, C), class indices all in 0 … C − 1, no weight, no smoothing — takes a
+shortcut (speed only, the same A and D to the bit): one range check, A = onehot(y), D = N; and it
+hands on y itself, with which the loss picks log pᵢ,yᵢ directly instead of summing A · log p.
 """
 import math
 import warnings
@@ -129,7 +133,9 @@ def in_unit_interval(op, name, t, fix):
 
 # ---- classification targets ------------------------------------------------------------------
 def class_targets(op, input, target, weight, ignore_index, label_smoothing=0.0):
-    """(input as (N, C, d₁, …), A, D, unbatched) for cross entropy and NLL; see the module docstring."""
+    """(input as (N, C, d₁, …), A, D, unbatched, y) for cross entropy and NLL; see the module docstring.
+
+    y: the class indices when A = onehot(y) (the common case, see there), else None."""
     check_tensors(op, input, target)
     if input.dtype.kind != "f":
         swapped = (" The target is floating point: the arguments look swapped, call loss(y_hat, y) with the "
@@ -147,13 +153,17 @@ def class_targets(op, input, target, weight, ignore_index, label_smoothing=0.0):
     w = _class_weight(op, weight, n_classes, input.dtype)
     w_b = None if w is None else w.reshape((1, n_classes) + (1,) * (input.ndim - 2))  # along the class dim
     if target.dtype.kind == "f":
-        return _probabilities(op, input, target, w_b, label_smoothing, rows) + (unbatched,)
+        return _probabilities(op, input, target, w_b, label_smoothing, rows) + (unbatched, None)
     if target.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold class indices (int64) or class probabilities (floating point), "
                         f"got {dtypes.dtype_name(target.dtype)}; convert it with y.long()")
     _index_shape(op, input, target, rows)
     _one_class(op, input)
     y = internal.values(target).astype(np.int64, copy=False)
+    if w_b is None and not label_smoothing and input.ndim == 2 and _all_classes(y, n_classes, ignore_index):
+        # speed only: the common case; the lines below give the same A and D with masks for the rows ignored
+        a = (y.reshape(-1, 1) == np.arange(n_classes)).astype(input.dtype)
+        return input, a, float(y.shape[0]), unbatched, y
     kept = y != ignore_index
     bad = kept & ((y < 0) | (y >= n_classes))
     if bad.any():
@@ -171,7 +181,14 @@ def class_targets(op, input, target, weight, ignore_index, label_smoothing=0.0):
         eps = label_smoothing
         a = (1 - eps) * a + (eps / n_classes) * kept * (1 if w_b is None else w_b)
         a = a.astype(input.dtype, copy=False)
-    return input, a, D, unbatched
+    return input, a, D, unbatched, None
+
+
+def _all_classes(y, n_classes, ignore_index):
+    """Every index a class, 0 ≤ yᵢ < C, and none ignored (ignore_index outside 0 … C − 1): one min and one max."""
+    if y.size == 0 or not isinstance(ignore_index, (int, np.integer)) or 0 <= ignore_index < n_classes:
+        return False
+    return not (y.min() < 0 or y.max() >= n_classes)
 
 
 def _class_weight(op, weight, n_classes, dtype):
