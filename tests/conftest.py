@@ -21,7 +21,8 @@ def optional(module):
 
 def pytest_addoption(parser):
     parser.addoption("--fuzz-long", action="store_true",
-                     help="fuzz tests (tests/core/test_fuzz*.py) draw tens of thousands of graphs instead of a few hundred")
+                     help="fuzz tests (tests/core/test_fuzz*.py, tests/func/test_vmap_fuzz.py) draw tens of thousands "
+                          "of graphs instead of a few hundred")
 
 
 def pytest_configure(config):

@@ -132,3 +132,55 @@ def test_an_output_the_samples_share_is_expanded_and_in_place_ops_on_a_batch_wor
         b[0] = a[1]
         return b
     np.testing.assert_array_equal(vmap(f)(x).numpy(), np.stack([np.stack([a[1], 2 * a[1]]) for a in A]))
+
+
+def test_scatter_and_scatter_add_in_place_on_a_batch_equal_the_loop():
+    """Found by tests/func/test_vmap_fuzz.py: y = x.clone(); y.scatter_add_(…) inside vmap raised 'not supported'
+    (PyTorch batches it).  In place now runs the batched formula on x's old value; values and per-sample
+    gradients equal a loop, and writing what differs per sample into a shared tensor is still refused."""
+    s_all = A * 10 + 1
+    index = tg.tensor([[1, 0, 1]])
+
+    def f(x, s):
+        y, z = x.clone(), x.clone()
+        y.scatter_add_(0, index, s)
+        z.scatter_(1, tg.tensor([[2], [0]]), s)
+        return y, z
+
+    def loss(x, s):
+        y, z = f(x, s)
+        return (y * tg.tensor(np.arange(6.0).reshape(2, 3))).sum() + (z * z).sum()
+
+    for in_dims in [(0, 0), (0, None), (-1, 1)]:
+        xs = tg.tensor(np.moveaxis(A, 0, in_dims[0]))
+        ss = tg.tensor(s_all[0] if in_dims[1] is None else np.moveaxis(s_all, 0, in_dims[1]))
+        got = vmap(f, in_dims=in_dims)(xs, ss)
+        grads = vmap(grad(loss, argnums=(0, 1)), in_dims=in_dims)(xs, ss)
+        for i, a in enumerate(A):
+            s = s_all[0] if in_dims[1] is None else s_all[i]
+            for out, want in zip(got, f(tg.tensor(a), tg.tensor(s))):
+                np.testing.assert_array_equal(out.numpy()[i], want.numpy())
+            x, s = tg.tensor(a, requires_grad=True), tg.tensor(s, requires_grad=True)
+            for g, want in zip(grads, tg.autograd.grad(loss(x, s), [x, s])):
+                np.testing.assert_array_equal(g.numpy()[i], want.numpy())
+    with pytest.raises(RuntimeError, match="differs from sample to sample into a tensor the samples share"):
+        vmap(f, in_dims=(None, 0))(tg.tensor(A[0]), tg.tensor(s_all))
+
+
+def test_a_sample_that_is_0_d_promotes_as_a_0_d_tensor():
+    """Found by tests/func/test_vmap_fuzz.py: inside vmap, a sample's 0-d float64 (x.amin()) times a float32
+    vector gave float64 — the batch's array is 1-d, and the promotion rule looked at it — where the loop (and
+    PyTorch) give float32: a 0-d tensor does not decide the dtype of a dimensioned one.  The rule now looks at
+    the sample (operators.for_promotion): in arithmetic, where and clamp."""
+    X = tg.tensor(A[:, 0])
+    f32 = tg.tensor([0.5, 2.0, -1.0])
+    programs = [lambda x: x.amin() * f32, lambda x: f32 - x.sum(), lambda x: tg.where(f32 > 0, f32, x.sum()),
+                lambda x: tg.clamp(f32, min=x.mean())]
+    for f in programs:
+        out = vmap(f)(X)
+        assert out.dtype == tg.float32
+        np.testing.assert_array_equal(out.numpy(), np.stack([f(x).numpy() for x in X]))
+    g = vmap(grad(lambda x: (x.amin() * f32).sum()))(X)
+    assert g.dtype == tg.float64
+    np.testing.assert_allclose(g.numpy(), np.stack([tg.autograd.grad((x.amin() * f32).sum(), [x])[0].numpy()
+                                                    for x in [tg.tensor(a, requires_grad=True) for a in A[:, 0]]]))

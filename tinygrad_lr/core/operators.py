@@ -49,6 +49,15 @@ def _needs_promotion(a, b):
     return not (isinstance(b, Tensor) and type(a) in (int, float) and b._data.dtype.kind == "f")
 
 
+def for_promotion(x):
+    """What PyTorch's promotion rule looks at in an operand: a tensor's array (its dtype, and whether it is 0-d),
+    or a number.  Inside vmap a batched tensor whose samples are 0-d has a dimensioned array (the batch dim):
+    the rule goes by the sample, so it sees a 0-d array of that dtype (float32 · a 0-d float64 stays float32)."""
+    if not isinstance(x, Tensor):
+        return x
+    return x._data if x.ndim or not x._data.ndim else np.empty((), x._data.dtype)
+
+
 def promote(op, a, b):
     """Both operands, converted to the result dtype of PyTorch's promotion rule."""
     if not _needs_promotion(a, b):
@@ -56,7 +65,7 @@ def promote(op, a, b):
     a, b = operand(op, a), operand(op, b)  # arrays and lists become tensors, NumPy scalars numbers
     if not _needs_promotion(a, b):
         return a, b
-    dt = dtypes.result_dtype(a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b)
+    dt = dtypes.result_dtype(for_promotion(a), for_promotion(b))
     if isinstance(a, Tensor) and a.dtype != dt:
         a = a.to(dt)
     if isinstance(b, Tensor) and b.dtype != dt:

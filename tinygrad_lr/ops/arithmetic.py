@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import batching, dtypes, operators, primitives
 from ..core.operators import (axes_of, binary, broadcast_error, floating, matmul, mean, mul, normalize_dim, operand,
-                              promote, shape_of, to_float, values_of)
+                              for_promotion, promote, shape_of, to_float, values_of)
 from ..core.primitives import (Amax, Amin, Cat, Clamp, Cumsum, Index, LogSoftmax, Maximum, Minimum, Mul, Norm, Round,
                                Softmax, Sum, Where)
 from ..core.tensor import Tensor
@@ -33,7 +33,7 @@ def clamp(x, min=None, max=None):  # noqa: A002  (PyTorch's names)
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of min and max must be given (not None)")
     args = [x] + [None if b is None else operand("clamp", b) for b in (min, max)]
-    dt = dtypes.result_dtype(*[values_of(a) for a in args if a is not None])
+    dt = dtypes.result_dtype(*[for_promotion(a) for a in args if a is not None])
     x, lo, hi = (a.to(dt) if isinstance(a, Tensor) else a for a in args)
     try:
         return Clamp.apply(x, lo, hi)

@@ -161,21 +161,22 @@ def _scatter(op, x, dim, index, src):
 
 def _batched_scatter(op, x, dim, index, src, adds):
     """_scatter inside vmap: the formula runs on the batch's arrays (x with its full batch dims, the grid with
-    an arange for each batch dim), then the result is tagged; in place is not batched."""
-    if op.endswith("_"):
-        raise RuntimeError(f"vmap: {op} (in place) on a batched tensor is not supported; use the out-of-place "
-                           f"{op[:-1]} inside vmap")
+    an arange for each batch dim), then the result is tagged.  In place, the formula gets x's old value (a
+    recorded change) or x itself, so it is expanded there, from its argument."""
     tensor = isinstance(src, Tensor)
-    xb, grid, shape, order, sizes = _batched(op, x, dim, index, src if tensor else None)
+    _, grid, shape, order, sizes = _batched(op, x, dim, index, src if tensor else None)
     v = batching.expand(_src_part(src, shape), order, sizes) if tensor else src
     if tensor and v._data.ndim != len(grid):  # a 0-d x or index (see _along): as vectors
         v = batching.run(Reshape, v, shape=tuple(sizes) + (-1,))
 
     def formula(a, v):
+        a = batching.expand(a, order, sizes)
+        if x.ndim == 0:  # as a vector (see _along)
+            a = batching.run(Reshape, a, shape=tuple(sizes) + (1,))
         out = (batching.run(Add, a, batching.run(IndexAdd, v, shape=a._data.shape, index=grid)) if adds
                else batching.run(IndexPut, a, v, index=grid))
         return batching.tag(batching.run(Reshape, out, shape=tuple(sizes) + tuple(x.shape)), order)
-    return v, lambda a, v: formula(xb, v)
+    return v, formula
 
 
 def scatter(x, dim, index, src=None, value=None):
