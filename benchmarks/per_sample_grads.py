@@ -103,16 +103,7 @@ def mlp(n, d=20, h=64, seed=0):
         r = functional_call(model, p, (x,))[0] - t
         return 0.5 * r * r
 
-    Xt, Yt = tg.tensor(X), tg.tensor(y)
-    per_sample, one = vmap(grad(loss), in_dims=(None, 0, 0)), grad(loss)
-
-    def ours():
-        return {k: v.numpy() for k, v in per_sample(params, Xt, Yt).items()}
-
-    def loop():
-        rows = [one(params, Xt[i], Yt[i]) for i in range(min(n, LOOP_SAMPLES))]
-        return {k: np.stack([r[k].numpy() for r in rows]) for k in params}
-
+    ours, loop = _vmap_and_loop(loss, params, X, y, n)
     contenders = {"numpy": numpy_grads, "vmap": ours, "loop": loop}
     torch = _torch()
     if torch is not None:
@@ -208,16 +199,7 @@ def cnn(n, seed=0):
     def loss(p, x, t):  # the tutorial's compute_loss: one sample as a batch of one
         return facade.nn.functional.nll_loss(functional_call(model, p, (x.unsqueeze(0),)), t.unsqueeze(0))
 
-    Xt, Yt = tg.tensor(X), tg.tensor(y)
-    per_sample, one = vmap(grad(loss), in_dims=(None, 0, 0)), grad(loss)
-
-    def ours():
-        return {k: v.numpy() for k, v in per_sample(params, Xt, Yt).items()}
-
-    def loop():
-        rows = [one(params, Xt[i], Yt[i]) for i in range(min(n, LOOP_SAMPLES))]
-        return {k: np.stack([r[k].numpy() for r in rows]) for k in params}
-
+    ours, loop = _vmap_and_loop(loss, params, X, y, n)
     contenders = {"numpy": lambda: cnn_numpy(P, X, y), "vmap": ours, "loop": loop}
     torch = _torch()
     if torch is not None:
@@ -244,6 +226,21 @@ def _torch():
     if not _TORCH:
         _TORCH.append(torch_one_thread())
     return _TORCH[0]
+
+
+def _vmap_and_loop(loss, params, X, y, n):
+    """Two contenders for a loss of (params dict, one sample, its target): vmap(grad) over the batch, and the
+    Python loop of grad over the first LOOP_SAMPLES samples."""
+    Xt, Yt = tg.tensor(X), tg.tensor(y)
+    per_sample, one = vmap(grad(loss), in_dims=(None, 0, 0)), grad(loss)
+
+    def ours():
+        return {k: v.numpy() for k, v in per_sample(params, Xt, Yt).items()}
+
+    def loop():
+        rows = [one(params, Xt[i], Yt[i]) for i in range(min(n, LOOP_SAMPLES))]
+        return {k: np.stack([r[k].numpy() for r in rows]) for k in params}
+    return ours, loop
 
 
 def _check(contenders, n):
