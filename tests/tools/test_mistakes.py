@@ -882,6 +882,36 @@ MISTAKES = [
             lambda tmp: nn.LayerNorm(4)(tinygrad_lr.randn(2, 3, 5)), ValueError,
             r"^layer_norm: Given normalized_shape=\[4\], expected input with shape \[\*, 4\], but got input of "
             r"size\[2, 3, 5\]", fix="nn.LayerNorm(x.shape[-1]): normalized_shape is the last dims (n_embd)"),
+    # ---- convolutional networks and vmap ---------------------------------------------------------------------
+    Mistake("conv-channels", "A Conv2d(3, ...) fed grayscale images (one channel)",
+            lambda tmp: nn.Conv2d(3, 6, 5)(tinygrad_lr.randn(1, 1, 32, 32)), ValueError,
+            r"^conv2d: Given groups=1, weight of size \[6, 3, 5, 5\], expected input\[1, 1, 32, 32\] to have 3 "
+            r"channels, but got 1 channels instead; .*make the layer's in_channels 1",
+            fix="nn.Conv2d(1, 6, 5) for one channel (or images with 3 channels)"),
+    Mistake("conv-kernel-too-large", "A 5 × 5 kernel on 3 × 3 feature maps (too many poolings before it)",
+            lambda tmp: nn.Conv2d(1, 6, 5)(tinygrad_lr.randn(1, 1, 3, 3)), ValueError,
+            r"^conv2d: Calculated padded input size per channel: \(3 x 3\)\. Kernel size: \(5 x 5\)\. Kernel size "
+            r"can't be greater than actual input size; pad the input",
+            fix="padding=2, a smaller kernel, or fewer poolings before the layer"),
+    Mistake("conv-2d-input", "One image as (H, W) into Conv2d (the batch and channel dims left out)",
+            lambda tmp: nn.Conv2d(1, 6, 5)(tinygrad_lr.randn(32, 32)), ValueError,
+            r"^conv2d: Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got input of size: "
+            r"\[32, 32\]; .*x\.unsqueeze\(0\)",
+            fix="x.unsqueeze(0) for (C, H, W), x[None, None] for a batch of one (N, C, H, W)"),
+    Mistake("linear-after-conv", "The Linear after a conv's Flatten with the wrong in_features",
+            lambda tmp: nn.Sequential(nn.Conv2d(1, 6, 5), nn.Flatten(), nn.Linear(100, 10))(
+                tinygrad_lr.randn(2, 1, 28, 28)), ValueError,
+            r"^Linear\(100 → 10\) got input of shape \(2, 3456\): .*the flattened output of shape \(2, 6, 24, 24\), "
+            r"6·24·24 = 3456 features per sample, so in_features should be 3456",
+            fix="nn.Linear(3456, 10), or nn.LazyLinear(10), which takes the size from the first batch"),
+    Mistake("vmap-item", "Calling .item() (or if x > 0:) on a sample inside vmap",
+            lambda tmp: tinygrad_lr.func.vmap(lambda x: x.sum().item())(tinygrad_lr.randn(3, 4)), RuntimeError,
+            r"^vmap: \.item\(\) on a batched tensor .*Compute with tensor ops instead",
+            fix="tensor ops (torch.where for a branch); take Python values after vmap returns"),
+    Mistake("vmap-sizes", "vmap over inputs whose batch dims differ in size",
+            lambda tmp: tinygrad_lr.func.vmap(lambda x, y: x + y)(tinygrad_lr.randn(3, 4), tinygrad_lr.randn(5, 4)),
+            ValueError, r"^vmap\(.*\): Expected all tensors to have the same size in the mapped dimension, got "
+            r"sizes \[3, 5\]", fix="the same number of samples in every batched input, or in_dims=None for a shared one"),
     # ---- the command, tinygrad-lr (helpers below the list; what you see is the line it exits with) --------
     Mistake("cli-semicolon-file", "tinygrad-lr fit on a ';'-separated file (a spreadsheet's CSV in many countries) "
             "without --delimiter", lambda tmp: _cli_semicolon_file(tmp), SystemExit,
